@@ -1,0 +1,116 @@
+package import DurableWire
+package import Logging
+package import NIOCore
+
+/// The manager's end of one client connection: the authkey handshake, then every request,
+/// dispatched straight into the store on this event loop (no task per request).
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = WireMessage
+
+    private enum State {
+        case idle
+        /// The challenge is out; the client must answer it with the authkey.
+        case awaitingResponse(nonce: [UInt8], timeout: Scheduled<Void>)
+        case open(Session, ClientLink)
+        case closed
+    }
+
+    private var state = State.idle
+    private let store: ObjectStore
+    private let authkey: Authkey
+    private let handshakeTimeout: TimeAmount
+    private var logger: Logger
+
+    init(store: ObjectStore, authkey: Authkey, handshakeTimeout: TimeAmount, logger: Logger) {
+        self.store = store
+        self.authkey = authkey
+        self.handshakeTimeout = handshakeTimeout
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "unix")"
+        let nonce = Authkey.randomNonce()
+        let channel = context.channel
+        let timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) { channel.close(promise: nil) }
+        state = .awaitingResponse(nonce: nonce, timeout: timeout)
+        context.writeAndFlush(wrapOutboundOut(.challenge(version: WireMessage.protocolVersion, nonce: nonce)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch (state, frame) {
+        case (.open(let session, let link), .message(let message)):
+            link.beginReadBurst()
+            switch message {
+            case .request(let request):
+                store.dispatch(request, session: session, link: link)
+            case .cancel(let id):
+                link.cancel(requestID: id)
+            case .release(let objects):
+                store.release(objects, from: session)
+            case .challenge, .response, .welcome, .reply:
+                link.send(.reply(id: 0, result: .failure(ManagerError(.protocolError, "unexpected \(message) after the handshake"))))
+            }
+        case (.open(_, let link), .undecodable(let requestID, let error)):
+            link.beginReadBurst()
+            logger.notice("undecodable frame", metadata: ["error": "\(error)"])
+            link.send(.reply(id: requestID ?? 0, result: .failure(ManagerError(.protocolError, "the request could not be read: \(error)"))))
+        case (.awaitingResponse(let nonce, let timeout), .message(.response(let mac, let clientNonce, let sessionID))):
+            timeout.cancel()
+            guard authkey.isValid(mac: mac, for: nonce) else {
+                logger.warning("refused a client: wrong authkey")
+                state = .closed
+                refuse(context, ManagerError(.authenticationFailed, "the authkey does not match the manager's; check --authkey-file"))
+                return
+            }
+            let session = store.openSession(id: sessionID)
+            state = .open(session, ClientLink(context: context))
+            logger.debug("client connected", metadata: ["session": "\(sessionID)"])
+            context.writeAndFlush(wrapOutboundOut(.welcome(mac: authkey.mac(for: clientNonce), epoch: store.epoch)), promise: nil)
+        case (.awaitingResponse(_, let timeout), _):
+            timeout.cancel()
+            state = .closed
+            refuse(context, ManagerError(.protocolError, "expected the handshake response first"))
+        case (.idle, _), (.closed, _):
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .open(_, let link) = state { link.endReadBurst() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .open(let session, let link) = state {
+            link.close()
+            store.connectionClosed(session)
+            logger.debug("client disconnected", metadata: ["session": "\(session.id)"])
+        }
+        if case .awaitingResponse(_, let timeout) = state { timeout.cancel() }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    /// A frame over the size limit (or a failing socket): the stream cannot be trusted past it,
+    /// so the client is told why and the connection closes. Other clients never notice.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? ManagerError {
+            logger.notice("closing a connection", metadata: ["error": "\(error)"])
+            refuse(context, error)
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, _ error: ManagerError) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.reply(id: 0, result: .failure(error)))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package import DurableWire
+package import NIOCore
+
+/// A call's positional arguments, read with the checks and error messages every method shares.
+///
+/// Missing trailing arguments take Python's defaults (`block=True`, `timeout=None`), so a
+/// caller such as `durablectl call` may leave them out as a Python caller does.
+package struct Arguments {
+    package let method: String
+    package let values: [Value]
+
+    package init(method: String, values: [Value]) {
+        self.method = method
+        self.values = values
+    }
+
+    package var count: Int { values.count }
+
+    /// Checks the number of arguments.
+    package func expect(_ range: ClosedRange<Int>) throws(ManagerError) {
+        guard range.contains(values.count) else {
+            let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw .arity(method: method, expected: expected, got: values.count)
+        }
+    }
+
+    package subscript(_ index: Int) -> Value {
+        values[index]
+    }
+
+    /// The argument at `index`, or `fallback` when the caller left it out.
+    package func value(_ index: Int, default fallback: Value? = nil) throws(ManagerError) -> Value {
+        if index < values.count { return values[index] }
+        if let fallback { return fallback }
+        throw .arity(method: method, expected: "at least \(index + 1)", got: values.count)
+    }
+
+    package func int(_ index: Int, default fallback: Int64? = nil) throws(ManagerError) -> Int64 {
+        switch try value(index, default: fallback.map(Value.int)) {
+        case .int(let number): return number
+        case .bool(let flag): return flag ? 1 : 0
+        case let other: throw .wrongType(method: method, expected: "an int as argument \(index + 1)", got: other)
+        }
+    }
+
+    package func bool(_ index: Int, default fallback: Bool) throws(ManagerError) -> Bool {
+        switch try value(index, default: .bool(fallback)) {
+        case .bool(let flag): return flag
+        case .int(let number): return number != 0
+        case let other: throw .wrongType(method: method, expected: "a bool as argument \(index + 1)", got: other)
+        }
+    }
+
+    package func string(_ index: Int) throws(ManagerError) -> String {
+        switch try value(index) {
+        case .string(let text): return text
+        case let other: throw .wrongType(method: method, expected: "a string as argument \(index + 1)", got: other)
+        }
+    }
+
+    /// A timeout in seconds (int or double) or null for "no timeout", as Python's `timeout=None`.
+    package func timeout(_ index: Int) throws(ManagerError) -> TimeAmount? {
+        let seconds: Double
+        switch try value(index, default: .null) {
+        case .null: return nil
+        case .int(let number): seconds = Double(number)
+        case .double(let number): seconds = number
+        case let other: throw .wrongType(method: method, expected: "a timeout in seconds or null as argument \(index + 1)", got: other)
+        }
+        guard seconds.isFinite else { return nil }
+        return .nanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9))
+    }
+
+    /// A reference to another shared object.
+    package func reference(_ index: Int) throws(ManagerError) -> ObjectReference {
+        switch try value(index) {
+        case .reference(let reference): return reference
+        case let other: throw .wrongType(method: method, expected: "a shared object as argument \(index + 1)", got: other)
+        }
+    }
+}

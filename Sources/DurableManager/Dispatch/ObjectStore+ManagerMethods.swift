@@ -1,0 +1,55 @@
+package import DurableWire
+package import NIOCore
+package import OrderedCollections
+
+/// The methods of object 0, the manager itself: creating and opening objects, listing them,
+/// and the operator's calls.
+extension ObjectStore {
+    static let managerMethods = ["create", "delete", "objects", "ping", "shutdown"]
+
+    func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> Value {
+        switch method {
+        case "create":
+            try arguments.expect(2...3)
+            let name: String?
+            switch arguments[1] {
+            case .null: name = nil
+            case .string(let text) where !text.isEmpty: name = text
+            case let other: throw .wrongType(method: method, expected: "a non-empty name or null", got: other)
+            }
+            var creationArguments: [Value] = []
+            if arguments.count == 3 {
+                guard case .array(let values) = arguments[2] else {
+                    throw .wrongType(method: method, expected: "a list of creation arguments", got: arguments[2])
+                }
+                creationArguments = values
+            }
+            return .reference(try create(typeID: try arguments.string(0), name: name, arguments: creationArguments))
+        case "delete":
+            try arguments.expect(1...1)
+            return .bool(deleteName(try arguments.string(0)))
+        case "objects":
+            try arguments.expect(0...0)
+            return .array(objects.sorted { $0.key < $1.key }.map { id, entry in
+                ["id": .int(Int64(bitPattern: id)), "type": .string(entry.type.typeID), "name": entry.name.map(Value.string) ?? .null]
+            })
+        case "ping":
+            try arguments.expect(0...0)
+            let uptime = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9
+            return [
+                "epoch": .int(Int64(bitPattern: epoch)),
+                "uptime": .double(uptime),
+                "clients": .int(Int64(connectedSessions)),
+                "objects": .int(Int64(objects.count)),
+                "types": .array(registry.typeIDs.map(Value.string)),
+            ]
+        case "shutdown":
+            try arguments.expect(0...0)
+            // Answer first: the caller learns the request was taken before its connection closes.
+            eventLoop.assumeIsolated().execute { [self] in onShutdownRequest() }
+            return .null
+        default:
+            throw ManagerError(.notExposed, "the manager has no method '\(method)'; it has \(Self.managerMethods.joined(separator: ", "))")
+        }
+    }
+}

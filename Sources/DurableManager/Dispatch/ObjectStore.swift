@@ -1,0 +1,174 @@
+package import DurableWire
+package import Logging
+package import NIOCore
+
+/// The one owner of every shared object: it applies each call, in the order calls arrive, on
+/// the manager's event loop.
+///
+/// Nothing here takes a lock: every connection's handler runs on the same event loop and calls
+/// ``dispatch(_:session:link:)`` directly, so calls are applied one at a time in a strict order.
+/// Blocking methods park on their objects and are completed later on the same loop.
+package final class ObjectStore {
+    package struct Entry {
+        package let type: SharedObjectType
+        package let object: any SharedObject
+        package var name: String?
+    }
+
+    package let registry: TypeRegistry
+    /// This run of the manager; ids of objects created in this run carry it in their upper bits.
+    package let epoch: UInt64
+    let eventLoop: any EventLoop
+    let logger: Logger
+    private let sessionGrace: TimeAmount
+    package let startedAt = NIODeadline.now()
+
+    package private(set) var objects: [UInt64: Entry] = [:]
+    package private(set) var names: [String: UInt64] = [:]
+    private var sessions: [String: Session] = [:]
+    private var nextSerial: UInt64 = 1
+    private var sweepScheduled = false
+    /// Asked for by a client's `shutdown` call; the server owns what happens then.
+    var onShutdownRequest: () -> Void = {}
+
+    package init(registry: TypeRegistry, epoch: UInt64, sessionGrace: TimeAmount, eventLoop: any EventLoop, logger: Logger) {
+        self.registry = registry
+        self.epoch = epoch
+        self.sessionGrace = sessionGrace
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    package var connectedSessions: Int { sessions.values.count { $0.connectionCount > 0 } }
+
+    // MARK: Calls
+
+    /// Applies one request and replies, now or (for a parked call) later.
+    func dispatch(_ request: Request, session: Session, link: ClientLink) {
+        let call = PendingCall(requestID: request.id, method: request.method, session: session, owner: request.owner, link: link)
+        let arguments = Arguments(method: request.method, values: request.arguments)
+        do throws(ManagerError) {
+            let outcome: CallOutcome
+            if request.target == 0 {
+                outcome = .returned(try callManager(request.method, arguments, call))
+            } else {
+                let entry = try entry(for: request.target)
+                guard entry.type.exposed.contains(request.method) else {
+                    throw ManagerError(
+                        .notExposed,
+                        "\(entry.type.typeID) does not expose '\(request.method)'; it exposes \(entry.type.exposed.sorted().joined(separator: ", "))"
+                    )
+                }
+                // The journal's seam: a call to a method in `entry.type.mutating` that returns or
+                // parks here has changed the object, and its reply must wait for the record.
+                outcome = try entry.object.call(request.method, arguments, call)
+            }
+            if case .returned(let value) = outcome { call.complete(.success(value)) }
+        } catch {
+            call.complete(.failure(error))
+        }
+    }
+
+    func entry(for id: UInt64) throws(ManagerError) -> Entry {
+        if let entry = objects[id] { return entry }
+        let objectEpoch = id >> ObjectReference.epochShift
+        if objectEpoch != 0, objectEpoch < epoch {
+            throw ManagerError(
+                .lostInRestart,
+                "object #\(id) was an in-memory object of an earlier run of the manager (epoch \(objectEpoch), now \(epoch)); create it again"
+            )
+        }
+        throw ManagerError(.unknownObject, "no object #\(id) in this manager (it was never created, or was released)")
+    }
+
+    /// Creates an object of a registered type, or opens the one already bound to `name`.
+    func create(typeID: String, name: String?, arguments: [Value]) throws(ManagerError) -> ObjectReference {
+        guard let type = registry[typeID] else {
+            throw ManagerError(.valueError, "no type '\(typeID)' is registered; this manager offers \(registry.typeIDs.joined(separator: ", "))")
+        }
+        if let name, let id = names[name], let existing = objects[id] {
+            guard existing.type.typeID == typeID else {
+                throw ManagerError(.typeMismatch, "'\(name)' exists as a \(existing.type.typeID), not a \(typeID)")
+            }
+            return ObjectReference(id: id, typeID: typeID)
+        }
+        let context = SharedObjectType.CreationContext { reference throws(ManagerError) in
+            try self.entry(for: reference.id).object
+        }
+        let object = try type.create(Arguments(method: typeID, values: arguments), context)
+        let id = epoch << ObjectReference.epochShift | nextSerial
+        nextSerial += 1
+        objects[id] = Entry(type: type, object: object, name: name)
+        if let name { names[name] = id }
+        return ObjectReference(id: id, typeID: typeID)
+    }
+
+    /// Unbinds `name`; the object lives on while something refers to it.
+    func deleteName(_ name: String) -> Bool {
+        guard let id = names.removeValue(forKey: name) else { return false }
+        objects[id]?.name = nil
+        scheduleSweep()
+        return true
+    }
+
+    // MARK: Sessions and lifetime
+
+    func openSession(id: String) -> Session {
+        let session = sessions[id] ?? Session(id: id)
+        sessions[id] = session
+        session.connectionOpened()
+        return session
+    }
+
+    func connectionClosed(_ session: Session) {
+        session.connectionClosed()
+        guard session.connectionCount == 0 else { return }
+        session.expiry = eventLoop.assumeIsolated().scheduleTask(in: sessionGrace) { [weak self] in
+            self?.endSession(session)
+        }
+    }
+
+    /// Ends a session whose client did not come back: its locks and permits are released and
+    /// its proxies no longer keep anything alive.
+    func endSession(_ session: Session) {
+        guard sessions[session.id] === session, session.connectionCount == 0 else { return }
+        sessions[session.id] = nil
+        for entry in objects.values { entry.object.sessionEnded(session.id) }
+        logger.debug("session ended", metadata: ["session": "\(session.id)"])
+        scheduleSweep()
+    }
+
+    func release(_ objectIDs: [UInt64], from session: Session) {
+        var dropped = false
+        for id in objectIDs where session.release(id) { dropped = true }
+        if dropped { scheduleSweep() }
+    }
+
+    /// Anonymous objects live while a proxy or another live object refers to them. A sweep marks
+    /// what named objects and sessions reach and drops the rest; it runs once per loop tick
+    /// however many proxies were released in it.
+    private func scheduleSweep() {
+        guard !sweepScheduled else { return }
+        sweepScheduled = true
+        eventLoop.assumeIsolated().execute { [self] in
+            sweepScheduled = false
+            sweep()
+        }
+    }
+
+    private func sweep() {
+        var reached = Set(names.values)
+        for session in sessions.values { reached.formUnion(session.references.keys) }
+        var frontier = Array(reached)
+        while let id = frontier.popLast() {
+            for reference in objects[id]?.object.heldReferences ?? [] where reached.insert(reference.id).inserted {
+                frontier.append(reference.id)
+            }
+        }
+        let unreached = objects.keys.filter { !reached.contains($0) }
+        for id in unreached { objects[id] = nil }
+        if !unreached.isEmpty {
+            logger.debug("released unreferenced objects", metadata: ["count": "\(unreached.count)"])
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package import DurableWire
+package import NIOCore
+
+/// One call in flight in the manager: answered at once, or parked on an object until a
+/// put, a release, a notify or its deadline completes it.
+///
+/// It is completed exactly once; later completions are ignored, so a waiter that times out
+/// in the same tick as it is woken cannot be answered twice.
+package final class PendingCall {
+    package let requestID: UInt64
+    package let method: String
+    package let session: Session
+    /// The caller inside the client (a task), for lock ownership.
+    package let owner: LockOwner
+    private let link: ClientLink
+
+    /// Set while the call is parked: takes it off whatever queue it waits in.
+    package var unpark: (() -> Void)?
+
+    package private(set) var isCompleted = false
+
+    init(requestID: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink) {
+        self.requestID = requestID
+        self.method = method
+        self.session = session
+        self.owner = LockOwner(session: session.id, owner: owner)
+        self.link = link
+    }
+
+    /// The event loop every object lives on; blocking methods schedule their deadlines here.
+    package var eventLoop: any EventLoop { link.eventLoop }
+
+    /// Sends the reply. Only the first completion counts.
+    package func complete(_ result: Result<Value, ManagerError>) {
+        guard !isCompleted else { return }
+        isCompleted = true
+        if unpark != nil {
+            unpark = nil
+            link.parkedCallEnded(self)
+        }
+        session.noteReturned(result)
+        link.send(.reply(id: requestID, result: result))
+    }
+
+    /// Marks the call as parked on an object; `unpark` takes it off the object's queue when the
+    /// caller cancels or disconnects.
+    package func park(unpark: @escaping () -> Void) {
+        self.unpark = unpark
+        link.parkedCallStarted(self)
+    }
+
+    /// Takes a parked call off its queue and answers it with `error` (if the link still lives).
+    func abandon(_ error: ManagerError) {
+        guard let unpark else { return }
+        unpark()
+        complete(.failure(error))
+    }
+}
+
+/// Who holds a lock: a caller (task) inside a client session, as a Python lock is held by a thread.
+package struct LockOwner: Hashable, CustomStringConvertible {
+    package var session: String
+    package var owner: UInt64
+
+    package var description: String { "session \(session) caller \(owner)" }
+}

@@ -1,0 +1,124 @@
+package import NIOCore
+package import DequeModule
+package import DurableWire
+
+/// A shared `Queue` or `JoinableQueue`: FIFO, optionally bounded, with blocking `put` and `get`.
+///
+/// A `get` that finds the queue empty parks; a `put` hands its item straight to the
+/// longest-waiting getter. A `put` on a full bounded queue parks until a `get` makes room.
+/// A parked call whose client disconnects is taken off the queue first, so no item is ever
+/// handed to a caller who cannot receive it.
+package final class SharedQueue: SharedObject {
+    package private(set) var items: Deque<Value>
+    /// 0 or less: unbounded, as in Python.
+    package let maxsize: Int
+    let joinable: Bool
+    /// Items put and not yet marked done (JoinableQueue).
+    package private(set) var unfinished = 0
+
+    private let getters = WaiterQueue<Void>()
+    private let putters = WaiterQueue<Value>()
+    private let joiners = WaiterQueue<Void>()
+
+    init(maxsize: Int, joinable: Bool, items: Deque<Value> = []) {
+        self.maxsize = maxsize
+        self.joinable = joinable
+        self.items = items
+    }
+
+    private static let queueMethods: Set<String> = ["put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full"]
+
+    package static let type = queueType(typeID: "Queue", joinable: false)
+    package static let joinableType = queueType(typeID: "JoinableQueue", joinable: true)
+
+    private static func queueType(typeID: String, joinable: Bool) -> SharedObjectType {
+        SharedObjectType(
+            typeID: typeID,
+            exposed: joinable ? queueMethods.union(["task_done", "join"]) : queueMethods,
+            mutating: joinable ? ["put", "get", "put_nowait", "get_nowait", "task_done"] : ["put", "get", "put_nowait", "get_nowait"]
+        ) { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...1)
+            return SharedQueue(maxsize: Int(try arguments.int(0, default: 0)), joinable: joinable)
+        }
+    }
+
+    private var isFull: Bool { maxsize > 0 && items.count >= maxsize }
+
+    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        switch method {
+        case "put", "put_nowait":
+            try arguments.expect(method == "put" ? 1...3 : 1...1)
+            let block = method == "put" ? try arguments.bool(1, default: true) : false
+            return try put(arguments[0], block: block, timeout: arguments.timeout(2), call)
+        case "get", "get_nowait":
+            try arguments.expect(method == "get" ? 0...2 : 0...0)
+            let block = method == "get" ? try arguments.bool(0, default: true) : false
+            return try get(block: block, timeout: arguments.timeout(1), call)
+        case "qsize":
+            try arguments.expect(0...0)
+            return .returned(.int(Int64(items.count)))
+        case "empty":
+            try arguments.expect(0...0)
+            return .returned(.bool(items.isEmpty))
+        case "full":
+            try arguments.expect(0...0)
+            return .returned(.bool(isFull))
+        case "task_done" where joinable:
+            try arguments.expect(0...0)
+            guard unfinished > 0 else { throw ManagerError(.valueError, "task_done() called too many times") }
+            unfinished -= 1
+            if unfinished == 0 {
+                while let joiner = joiners.popFirst() { joiner.call.complete(.success(.null)) }
+            }
+            return .returned(.null)
+        case "join" where joinable:
+            try arguments.expect(0...0)
+            guard unfinished > 0 else { return .returned(.null) }
+            joiners.park(call, payload: (), timeout: nil) { _ in }
+            return .parked
+        default:
+            throw ManagerError(.notExposed, "\(joinable ? "JoinableQueue" : "Queue") has no method \(method)")
+        }
+    }
+
+    package var heldReferences: [ObjectReference] {
+        items.flatMap(\.references) + putters.payloads.flatMap(\.references)
+    }
+
+    private func put(_ item: Value, block: Bool, timeout: TimeAmount?, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        if isFull {
+            guard block, timeout != .zero else { throw ManagerError(.full, "the queue is full (maxsize \(maxsize))") }
+            putters.park(call, payload: item, timeout: timeout) { waiter in
+                waiter.call.complete(.failure(ManagerError(.full, "the queue stayed full (maxsize \(self.maxsize)) until the timeout")))
+            }
+            return .parked
+        }
+        enqueue(item)
+        return .returned(.null)
+    }
+
+    private func get(block: Bool, timeout: TimeAmount?, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        guard let item = items.popFirst() else {
+            guard block, timeout != .zero else { throw ManagerError(.empty, "the queue is empty") }
+            getters.park(call, payload: (), timeout: timeout) { waiter in
+                waiter.call.complete(.failure(ManagerError(.empty, "the queue stayed empty until the timeout")))
+            }
+            return .parked
+        }
+        if let putter = putters.popFirst() {
+            enqueue(putter.payload)
+            putter.call.complete(.success(.null))
+        }
+        return .returned(item)
+    }
+
+    /// Counts the item as unfinished and gives it to the longest-waiting getter, or keeps it.
+    private func enqueue(_ item: Value) {
+        unfinished += 1
+        if let getter = getters.popFirst() {
+            getter.call.complete(.success(item))
+        } else {
+            items.append(item)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package import DurableWire
+
+/// A shared `Event`: a flag that callers wait to see set.
+package final class SharedEvent: SharedObject {
+    package private(set) var isSet = false
+    private let waiters = WaiterQueue<Void>()
+
+    package static let type = SharedObjectType(typeID: "Event", exposed: ["set", "clear", "is_set", "wait"]) { arguments, _ throws(ManagerError) in
+        try arguments.expect(0...0)
+        return SharedEvent()
+    }
+
+    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        switch method {
+        case "set":
+            try arguments.expect(0...0)
+            isSet = true
+            for waiter in waiters.removeAll() { waiter.call.complete(.success(.bool(true))) }
+            return .returned(.null)
+        case "clear":
+            try arguments.expect(0...0)
+            isSet = false
+            return .returned(.null)
+        case "is_set":
+            try arguments.expect(0...0)
+            return .returned(.bool(isSet))
+        case "wait":
+            try arguments.expect(0...1)
+            let timeout = try arguments.timeout(0)
+            guard !isSet else { return .returned(.bool(true)) }
+            guard timeout != .zero else { return .returned(.bool(false)) }
+            waiters.park(call, payload: (), timeout: timeout) { waiter in
+                waiter.call.complete(.success(.bool(false)))
+            }
+            return .parked
+        default:
+            throw ManagerError(.notExposed, "Event has no method \(method)")
+        }
+    }
+}

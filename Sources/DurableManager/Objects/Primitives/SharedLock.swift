@@ -1,0 +1,122 @@
+package import DurableWire
+package import NIOCore
+
+/// A shared `Lock` or `RLock`.
+///
+/// The holder is a caller inside a session (``LockOwner``), as a Python lock's is a thread. An
+/// RLock may be taken again by its holder and must be released as often. Releasing a lock the
+/// caller does not hold is a `NotOwner` error. When the holder's session ends, the lock is
+/// released and handed to the next waiter, so a dead worker cannot wedge the rest.
+package final class SharedLock: SharedObject {
+    /// What a waiter receives when the lock comes to it: the recursion depth to restore (a
+    /// Condition's waiter gets back the depth it gave up) and the reply to send.
+    package struct Grant {
+        var depth: Int
+        var result: Value
+    }
+
+    let reentrant: Bool
+    package private(set) var holder: LockOwner?
+    private var depth = 0
+    private let acquirers = WaiterQueue<Grant>()
+
+    init(reentrant: Bool) {
+        self.reentrant = reentrant
+    }
+
+    package static let type = lockType(typeID: "Lock", reentrant: false)
+    package static let reentrantType = lockType(typeID: "RLock", reentrant: true)
+
+    private static func lockType(typeID: String, reentrant: Bool) -> SharedObjectType {
+        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "locked"]) { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...0)
+            return SharedLock(reentrant: reentrant)
+        }
+    }
+
+    private var typeName: String { reentrant ? "RLock" : "Lock" }
+
+    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        switch method {
+        case "acquire":
+            try arguments.expect(0...2)
+            return acquire(call, blocking: try arguments.bool(0, default: true), timeout: try arguments.timeout(1))
+        case "release":
+            try arguments.expect(0...0)
+            try checkHeld(by: call.owner, action: "release")
+            depth -= 1
+            if depth == 0 { handOff() }
+            return .returned(.null)
+        case "locked":
+            try arguments.expect(0...0)
+            return .returned(.bool(holder != nil))
+        default:
+            throw ManagerError(.notExposed, "\(typeName) has no method \(method)")
+        }
+    }
+
+    package func sessionEnded(_ sessionID: String) {
+        guard holder?.session == sessionID else { return }
+        depth = 0
+        handOff()
+    }
+
+    private func acquire(_ call: PendingCall, blocking: Bool, timeout: TimeAmount?) -> CallOutcome {
+        if holder == nil {
+            holder = call.owner
+            depth = 1
+            return .returned(.bool(true))
+        }
+        if reentrant, holder == call.owner {
+            depth += 1
+            return .returned(.bool(true))
+        }
+        guard blocking, timeout != .zero else { return .returned(.bool(false)) }
+        acquirers.park(call, payload: Grant(depth: 1, result: .bool(true)), timeout: timeout) { waiter in
+            waiter.call.complete(.success(.bool(false)))
+        }
+        return .parked
+    }
+
+    /// Whether `owner` holds the lock.
+    func isHeld(by owner: LockOwner) -> Bool {
+        holder == owner
+    }
+
+    func checkHeld(by owner: LockOwner, action: String) throws(ManagerError) {
+        guard let holder else {
+            throw ManagerError(.notOwner, "cannot \(action) an un-acquired \(typeName)")
+        }
+        guard holder == owner else {
+            throw ManagerError(.notOwner, "cannot \(action) a \(typeName) held by another caller (\(holder))")
+        }
+    }
+
+    /// Gives the lock up entirely for a Condition's `wait`.
+    /// - Returns: The recursion depth to restore when the waiter gets the lock back.
+    func releaseFully() -> Int {
+        let saved = depth
+        depth = 0
+        handOff()
+        return saved
+    }
+
+    /// Takes the lock for `call` with `grant`, now if it is free, or when it comes free.
+    func reacquire(for call: PendingCall, grant: Grant) {
+        if holder == nil {
+            holder = call.owner
+            depth = grant.depth
+            call.complete(.success(grant.result))
+        } else {
+            acquirers.park(call, payload: grant, timeout: nil) { _ in }
+        }
+    }
+
+    private func handOff() {
+        holder = nil
+        guard let next = acquirers.popFirst() else { return }
+        holder = next.call.owner
+        depth = next.payload.depth
+        next.call.complete(.success(next.payload.result))
+    }
+}

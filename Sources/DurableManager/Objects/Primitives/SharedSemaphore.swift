@@ -1,0 +1,86 @@
+package import DurableWire
+package import NIOCore
+
+/// A shared `Semaphore` or `BoundedSemaphore`.
+///
+/// Permits taken by a session and not given back are returned when the session ends, so a
+/// worker that dies holding a slot of a pool does not shrink the pool for good. A bounded
+/// semaphore refuses a release past its initial value with `ValueError`, as Python's does.
+package final class SharedSemaphore: SharedObject {
+    package private(set) var value: Int
+    /// The initial value, for a BoundedSemaphore.
+    let bound: Int?
+    /// Permits each session holds: taken minus given back.
+    private var held: [String: Int] = [:]
+    private let acquirers = WaiterQueue<Void>()
+
+    init(value: Int, bound: Int?) {
+        self.value = value
+        self.bound = bound
+    }
+
+    package static let type = semaphoreType(typeID: "Semaphore", bounded: false)
+    package static let boundedType = semaphoreType(typeID: "BoundedSemaphore", bounded: true)
+
+    private static func semaphoreType(typeID: String, bounded: Bool) -> SharedObjectType {
+        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "get_value"]) { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...1)
+            let value = try arguments.int(0, default: 1)
+            guard value >= 0 else { throw ManagerError(.valueError, "semaphore initial value must be >= 0, got \(value)") }
+            return SharedSemaphore(value: Int(value), bound: bounded ? Int(value) : nil)
+        }
+    }
+
+    private var typeName: String { bound == nil ? "Semaphore" : "BoundedSemaphore" }
+
+    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        switch method {
+        case "acquire":
+            try arguments.expect(0...2)
+            let blocking = try arguments.bool(0, default: true)
+            let timeout = try arguments.timeout(1)
+            if value > 0 {
+                value -= 1
+                held[call.session.id, default: 0] += 1
+                return .returned(.bool(true))
+            }
+            guard blocking, timeout != .zero else { return .returned(.bool(false)) }
+            acquirers.park(call, payload: (), timeout: timeout) { waiter in
+                waiter.call.complete(.success(.bool(false)))
+            }
+            return .parked
+        case "release":
+            try arguments.expect(0...1)
+            let count = try arguments.int(0, default: 1)
+            guard count >= 1 else { throw ManagerError(.valueError, "release count must be >= 1, got \(count)") }
+            if let bound, Int64(value) + count > Int64(bound) {
+                throw ManagerError(.valueError, "\(typeName) released too many times (initial value \(bound))")
+            }
+            let giver = call.session.id
+            held[giver] = max(0, (held[giver] ?? 0) - Int(count))
+            release(Int(count))
+            return .returned(.null)
+        case "get_value":
+            try arguments.expect(0...0)
+            return .returned(.int(Int64(value)))
+        default:
+            throw ManagerError(.notExposed, "\(typeName) has no method \(method)")
+        }
+    }
+
+    package func sessionEnded(_ sessionID: String) {
+        guard let count = held.removeValue(forKey: sessionID), count > 0 else { return }
+        release(count)
+    }
+
+    private func release(_ count: Int) {
+        for _ in 0..<count {
+            if let waiter = acquirers.popFirst() {
+                held[waiter.call.session.id, default: 0] += 1
+                waiter.call.complete(.success(.bool(true)))
+            } else {
+                value += 1
+            }
+        }
+    }
+}

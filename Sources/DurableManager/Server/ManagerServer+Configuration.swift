@@ -1,0 +1,38 @@
+public import DurableWire
+public import NIOCore
+
+extension ManagerServer {
+    /// What a manager listens on and the limits it enforces.
+    ///
+    /// ```swift
+    /// var configuration = ManagerServer.Configuration(
+    ///     addresses: [.unixDomainSocket(path: "/tmp/jobs.sock"), .hostname("127.0.0.1", port: 50000)],
+    ///     authkey: .random()
+    /// )
+    /// configuration.sessionGrace = .seconds(30)
+    /// ```
+    public struct Configuration: Sendable {
+        /// Where to listen; at least one.
+        public var addresses: [ManagerAddress]
+        /// The secret every client must prove it holds.
+        public var authkey: Authkey
+        /// The largest frame a client may send; a larger one closes that client's connection.
+        public var maxFrameSize: Int = 64 << 20
+        /// How deeply a value's arrays and maps may nest.
+        public var maxValueDepth: Int = 64
+        /// How long a client has to answer the authkey challenge.
+        public var handshakeTimeout: TimeAmount = .seconds(10)
+        /// How long a session outlives its last connection before its locks and permits are
+        /// released and its proxies stop keeping objects alive.
+        public var sessionGrace: TimeAmount = .seconds(5)
+        /// Told the bound addresses (with the port the system chose for TCP port 0) once the
+        /// manager accepts connections.
+        public var onListening: @Sendable ([ManagerAddress]) -> Void = { _ in }
+
+        /// Creates a configuration with the default limits.
+        public init(addresses: [ManagerAddress], authkey: Authkey) {
+            self.addresses = addresses
+            self.authkey = authkey
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import DurableWire
+public import Logging
+package import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A manager: listens on its addresses, authenticates clients, and serves the shared objects
+/// until a client calls `shutdown` or the service group shuts down gracefully.
+///
+/// Run it in a `ServiceGroup` so that SIGTERM and SIGINT stop it cleanly:
+///
+/// ```swift
+/// let server = ManagerServer(
+///     configuration: .init(addresses: [.unixDomainSocket(path: "/tmp/jobs.sock")], authkey: key),
+///     logger: logger
+/// )
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public struct ManagerServer: Service, CustomStringConvertible {
+    public let configuration: Configuration
+    private let logger: Logger
+
+    /// Creates a manager; nothing listens until ``run()``.
+    /// - Parameters:
+    ///   - configuration: Addresses, authkey and limits.
+    ///   - logger: Where the manager logs; it never makes its own.
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public var description: String {
+        "ManagerServer(\(configuration.addresses.map(\.description).joined(separator: ", ")))"
+    }
+
+    /// Serves until a client's `shutdown` or a graceful shutdown of the service group.
+    /// - Throws: ``ManagerError`` when an address cannot be bound (another manager listens there,
+    ///   the port is taken, the folder does not exist).
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        do {
+            try await serve(on: loop)
+            try await group.shutdownGracefully()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func serve(on loop: any EventLoop) async throws {
+        let configuration = configuration
+        let logger = logger
+        let stopped = loop.makePromise(of: Void.self)
+        let store = try await loop.submit {
+            let store = ObjectStore(
+                registry: .syncManager, epoch: 1, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
+            )
+            store.onShutdownRequest = {
+                logger.info("shutdown requested by a client")
+                stopped.succeed()
+            }
+            return NIOLoopBound(store, eventLoop: loop)
+        }.get()
+        let connections = ConnectionRegistry()
+
+        var listeners: [any Channel] = []
+        var bound: [ManagerAddress] = []
+        do {
+            for address in configuration.addresses {
+                let listener = try await Listener.bind(address, on: loop, logger: logger) { channel in
+                    try channel.pipeline.syncOperations.addHandlers([
+                        MessageToByteHandler(MessageFrameEncoder()),
+                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: configuration.maxFrameSize, maxValueDepth: configuration.maxValueDepth)),
+                        ServerConnectionHandler(store: store.value, authkey: configuration.authkey, handshakeTimeout: configuration.handshakeTimeout, logger: logger),
+                    ])
+                    connections.add(channel)
+                }
+                listeners.append(listener.channel)
+                bound.append(listener.address)
+                logger.info("listening", metadata: ["address": "\(listener.address)"])
+            }
+        } catch {
+            for listener in listeners { try? await listener.close() }
+            throw error
+        }
+        configuration.onListening(bound)
+        logger.info("manager ready", metadata: ["epoch": "1", "pid": "\(getpid())"])
+
+        try await withGracefulShutdownHandler {
+            try await stopped.futureResult.get()
+        } onGracefulShutdown: {
+            logger.info("shutting down on signal")
+            stopped.succeed()
+        }
+        for listener in listeners { try? await listener.close() }
+        await connections.closeAll()
+        for address in configuration.addresses { Listener.removeSocketFile(for: address) }
+        logger.info("manager stopped")
+    }
+}

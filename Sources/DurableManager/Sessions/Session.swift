@@ -1,0 +1,49 @@
+package import DurableWire
+package import NIOCore
+
+/// A client's session: it outlives short disconnects, holds the client's proxies' references
+/// (so anonymous objects live while a proxy refers to them) and owns the locks its callers hold.
+///
+/// When its last connection closes, the session waits out a grace period for the client to come
+/// back under the same id; then the store ends it, releasing what it held.
+package final class Session {
+    package let id: String
+    /// How many proxies this client holds on each object.
+    package private(set) var references: [UInt64: Int] = [:]
+    package private(set) var connectionCount = 0
+    /// The pending end of a disconnected session, cancelled if the client comes back.
+    var expiry: Scheduled<Void>?
+
+    init(id: String) {
+        self.id = id
+    }
+
+    func connectionOpened() {
+        connectionCount += 1
+        expiry?.cancel()
+        expiry = nil
+    }
+
+    func connectionClosed() {
+        connectionCount -= 1
+    }
+
+    /// Every reference that leaves the manager in a reply becomes a proxy in the client.
+    func noteReturned(_ result: Result<Value, ManagerError>) {
+        guard case .success(let value) = result else { return }
+        for reference in value.references {
+            references[reference.id, default: 0] += 1
+        }
+    }
+
+    /// The client dropped a proxy. Returns true when that was the client's last one.
+    func release(_ objectID: UInt64) -> Bool {
+        guard let count = references[objectID] else { return false }
+        if count <= 1 {
+            references[objectID] = nil
+            return true
+        }
+        references[objectID] = count - 1
+        return false
+    }
+}

@@ -1,0 +1,168 @@
+public import NIOCore
+import OrderedCollections
+
+/// The compact binary encoding of ``Value``, shared by the wire and the journal.
+///
+/// Each value is a one-byte tag and a body: integers are zigzag varints, doubles 8 bytes
+/// big-endian, strings and bytes a varint length and the bytes, arrays and maps a varint count
+/// and their items. `docs/JOURNAL.md` documents the tags for operators.
+extension ByteBuffer {
+    private enum Tag: UInt8 {
+        case null = 0, `false` = 1, `true` = 2, int = 3, double = 4, string = 5, bytes = 6
+        case array = 7, map = 8, reference = 9
+    }
+
+    /// The default nesting limit for ``readValue(maxDepth:)``: deep enough for any real document,
+    /// shallow enough that a hostile frame cannot exhaust the stack.
+    public static let defaultMaxValueDepth = 64
+
+    /// The most items an array or map reserves room for before reading them. A count is only
+    /// checked against the bytes left, and every level of a nested frame may claim all of them,
+    /// so reserving whole counts would let one forged frame reserve depth × size × 32 bytes.
+    private static let maxReservedItems = 1024
+
+    /// Appends `value` in the binary encoding.
+    /// - Returns: The number of bytes written.
+    @discardableResult
+    public mutating func writeValue(_ value: Value) -> Int {
+        let start = writerIndex
+        switch value {
+        case .null: writeInteger(Tag.null.rawValue)
+        case .bool(let flag): writeInteger(flag ? Tag.true.rawValue : Tag.false.rawValue)
+        case .int(let number):
+            writeInteger(Tag.int.rawValue)
+            writeVarint(UInt64(bitPattern: (number << 1) ^ (number >> 63)))
+        case .double(let number):
+            writeInteger(Tag.double.rawValue)
+            writeInteger(number.bitPattern)
+        case .string(let text):
+            writeInteger(Tag.string.rawValue)
+            writeLengthPrefixedString(text)
+        case .bytes(let bytes):
+            writeInteger(Tag.bytes.rawValue)
+            writeVarint(UInt64(bytes.count))
+            writeBytes(bytes)
+        case .array(let items):
+            writeInteger(Tag.array.rawValue)
+            writeVarint(UInt64(items.count))
+            for item in items { writeValue(item) }
+        case .map(let entries):
+            writeInteger(Tag.map.rawValue)
+            writeVarint(UInt64(entries.count))
+            for (key, item) in entries {
+                writeValue(key)
+                writeValue(item)
+            }
+        case .reference(let reference):
+            writeInteger(Tag.reference.rawValue)
+            writeVarint(reference.id)
+            writeLengthPrefixedString(reference.typeID)
+        }
+        return writerIndex - start
+    }
+
+    /// Reads one value written by ``writeValue(_:)``.
+    ///
+    /// Never traps on bad input: every malformation is a thrown ``ValueCodingError``, and the
+    /// reader index is left where it was.
+    /// - Parameter maxDepth: How deeply arrays and maps may nest.
+    /// - Throws: ``ValueCodingError`` when the bytes are not a value.
+    public mutating func readValue(maxDepth: Int = defaultMaxValueDepth) throws(ValueCodingError) -> Value {
+        let start = readerIndex
+        do {
+            return try readValue(depth: 0, maxDepth: maxDepth)
+        } catch {
+            moveReaderIndex(to: start)
+            throw error
+        }
+    }
+
+    private mutating func readValue(depth: Int, maxDepth: Int) throws(ValueCodingError) -> Value {
+        guard let rawTag = readInteger(as: UInt8.self) else { throw .truncated }
+        guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(rawTag) }
+        switch tag {
+        case .null: return .null
+        case .false: return .bool(false)
+        case .true: return .bool(true)
+        case .int:
+            let zigzag = try readVarint()
+            return .int(Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
+        case .double:
+            guard let bits = readInteger(as: UInt64.self) else { throw .truncated }
+            return .double(Double(bitPattern: bits))
+        case .string:
+            return .string(try readLengthPrefixedString())
+        case .bytes:
+            let length = try readLength()
+            guard let bytes = readBytes(length: length) else { throw .truncated }
+            return .bytes(bytes)
+        case .array:
+            guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
+            let count = try readLength()
+            var items: [Value] = []
+            items.reserveCapacity(Swift.min(count, Self.maxReservedItems))
+            for _ in 0..<count { items.append(try readValue(depth: depth + 1, maxDepth: maxDepth)) }
+            return .array(items)
+        case .map:
+            guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
+            let count = try readLength(minimumBytesPerItem: 2)
+            var entries = OrderedDictionary<Value, Value>(minimumCapacity: Swift.min(count, Self.maxReservedItems))
+            for _ in 0..<count {
+                let key = try readValue(depth: depth + 1, maxDepth: maxDepth)
+                entries[key] = try readValue(depth: depth + 1, maxDepth: maxDepth)
+            }
+            return .map(entries)
+        case .reference:
+            let id = try readVarint()
+            return .reference(ObjectReference(id: id, typeID: try readLengthPrefixedString()))
+        }
+    }
+
+    /// Appends an unsigned LEB128 varint.
+    public mutating func writeVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            writeInteger(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        writeInteger(UInt8(rest))
+    }
+
+    /// Reads an unsigned LEB128 varint.
+    /// - Throws: ``ValueCodingError/truncated`` or ``ValueCodingError/varintOverflow``.
+    public mutating func readVarint() throws(ValueCodingError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard let byte = readInteger(as: UInt8.self) else { throw .truncated }
+            guard shift < 64, shift < 63 || byte <= 1 else { throw .varintOverflow }
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    /// Appends a varint byte count and the UTF-8 bytes of `text`.
+    public mutating func writeLengthPrefixedString(_ text: String) {
+        writeVarint(UInt64(text.utf8.count))
+        writeString(text)
+    }
+
+    /// Reads a string written by ``writeLengthPrefixedString(_:)``.
+    public mutating func readLengthPrefixedString() throws(ValueCodingError) -> String {
+        let length = try readLength()
+        guard let bytes = readBytes(length: length) else { throw .truncated }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8 }
+        return text
+    }
+
+    /// Reads a count and checks that the rest of the buffer could hold that many items, so a
+    /// forged count cannot make the reader reserve gigabytes.
+    private mutating func readLength(minimumBytesPerItem: Int = 1) throws(ValueCodingError) -> Int {
+        let raw = try readVarint()
+        guard raw <= UInt64(readableBytes / minimumBytesPerItem) else {
+            throw .lengthTooLarge(Int(clamping: raw))
+        }
+        return Int(raw)
+    }
+}

@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Authkey {
+    /// Reads the key stored at `path`, or, when `create` is set and no file is there, makes a
+    /// new random key and stores it with mode 0600 (creating the folder with mode 0700).
+    ///
+    /// ```swift
+    /// let key = try Authkey(contentsOf: StateFolder.default.authkeyPath, create: true)
+    /// ```
+    /// - Throws: ``ManagerError`` naming the file when it cannot be read or written, or is empty.
+    public init(contentsOf path: String, create: Bool = false) throws(ManagerError) {
+        if create, access(path, F_OK) != 0 {
+            let key = Authkey.random()
+            try StateFolder.createParentFolders(of: path)
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            if fd >= 0 {
+                let written = key.bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                guard written == key.bytes.count else {
+                    unlink(path)
+                    throw ManagerError(.valueError, "cannot write the authkey file \(path): \(String(cString: strerror(errno)))")
+                }
+                self = key
+                return
+            }
+            guard errno == EEXIST else {
+                throw ManagerError(.valueError, "cannot create the authkey file \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw ManagerError(.valueError, "cannot read the authkey file \(path): \(String(cString: strerror(errno))); pass --authkey-file or start the manager first")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[0..<count]
+            guard bytes.count <= 1 << 20 else { throw ManagerError(.valueError, "the authkey file \(path) is over 1 MiB: is it the right file?") }
+        }
+        guard !bytes.isEmpty else { throw ManagerError(.valueError, "the authkey file \(path) is empty") }
+        self.init(bytes: bytes)
+    }
+}

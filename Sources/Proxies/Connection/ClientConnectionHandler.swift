@@ -1,0 +1,114 @@
+import DurableWire
+import NIOCore
+
+/// The client's end of a connection: proves the authkey, checks the manager proves it back,
+/// then matches every reply to its caller by request id. Many calls are in flight at once, so a
+/// parked `get` holds up nothing else on the connection.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = WireMessage
+    typealias Reply = CheckedContinuation<Result<Value, ManagerError>, Never>
+
+    private enum State {
+        case awaitingChallenge
+        /// The response is out; the manager must answer the client's nonce.
+        case awaitingWelcome(nonce: [UInt8])
+        case open
+        case closed(ManagerError)
+    }
+
+    private var state = State.awaitingChallenge
+    private let authkey: Authkey
+    private let sessionID: String
+    /// Completed with the manager's epoch when the handshake succeeds.
+    private let ready: EventLoopPromise<UInt64>
+    private var pending: [UInt64: Reply] = [:]
+    private var context: ChannelHandlerContext?
+
+    init(authkey: Authkey, sessionID: String, ready: EventLoopPromise<UInt64>) {
+        self.authkey = authkey
+        self.sessionID = sessionID
+        self.ready = ready
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Sends `request`; `reply` is resumed once, with the manager's answer or the reason the
+    /// connection failed.
+    func send(_ request: Request, reply: Reply) {
+        guard case .open = state, let context else {
+            reply.resume(returning: .failure(closedError))
+            return
+        }
+        pending[request.id] = reply
+        context.writeAndFlush(wrapOutboundOut(.request(request)), promise: nil)
+    }
+
+    /// Sends a message that has no reply (`cancel`, `release`); dropped if the connection is gone.
+    func sendOneWay(_ message: WireMessage) {
+        guard case .open = state, let context else { return }
+        context.writeAndFlush(wrapOutboundOut(message), promise: nil)
+    }
+
+    private var closedError: ManagerError {
+        if case .closed(let error) = state { return error }
+        return ManagerError(.connectionLost, "the connection to the manager is not open")
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (state, unwrapInboundIn(data)) {
+        case (.open, .message(.reply(let id, let result))) where id != 0:
+            pending.removeValue(forKey: id)?.resume(returning: result)
+        case (_, .message(.reply(0, .failure(let error)))):
+            // The manager refused the connection or is about to close it; say why to everyone.
+            fail(error)
+            context.close(promise: nil)
+        case (.awaitingChallenge, .message(.challenge(let version, let nonce))):
+            guard version == WireMessage.protocolVersion else {
+                fail(ManagerError(.protocolError, "the manager speaks protocol \(version), this client \(WireMessage.protocolVersion); use matching versions"))
+                context.close(promise: nil)
+                return
+            }
+            let ours = Authkey.randomNonce()
+            state = .awaitingWelcome(nonce: ours)
+            context.writeAndFlush(wrapOutboundOut(.response(mac: authkey.mac(for: nonce), nonce: ours, session: sessionID)), promise: nil)
+        case (.awaitingWelcome(let nonce), .message(.welcome(let mac, let epoch))):
+            guard authkey.isValid(mac: mac, for: nonce) else {
+                fail(ManagerError(.authenticationFailed, "the manager could not prove it holds the authkey: is this the right address?"))
+                context.close(promise: nil)
+                return
+            }
+            state = .open
+            ready.succeed(epoch)
+        case (_, let frame):
+            fail(ManagerError(.protocolError, "unexpected frame from the manager: \(frame)"))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(ManagerError(.connectionLost, "the connection to the manager closed"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error as? ManagerError ?? ManagerError(.connectionLost, "the connection to the manager failed: \(error)"))
+        context.close(promise: nil)
+    }
+
+    /// Fails the handshake and every call in flight with the first reason the connection ended.
+    private func fail(_ error: ManagerError) {
+        if case .closed = state { return }
+        state = .closed(error)
+        ready.fail(error)
+        let waiting = pending
+        pending = [:]
+        for reply in waiting.values { reply.resume(returning: .failure(error)) }
+    }
+}

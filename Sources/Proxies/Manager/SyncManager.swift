@@ -1,0 +1,141 @@
+public import DurableWire
+import Synchronization
+
+/// A client of a manager: opens and creates shared objects and hands out typed proxies.
+///
+/// Start a private manager process, as Python's `SyncManager().start()` does, or connect to a
+/// running one:
+///
+/// ```swift
+/// try await withManager { manager in
+///     let status: DictProxy<String, String> = try await manager.dict("status")
+///     let jobs: QueueProxy<Job> = try await manager.queue("jobs")
+///     try await jobs.put(Job(id: 1))
+///     try await status.set("job-1", "queued")
+/// }
+///
+/// let shared = try await SyncManager.connect(to: .unixDomainSocket(path: "/run/jobs.sock"), authkey: key)
+/// ```
+///
+/// Every factory method takes an optional name: with a name it opens the object of that name,
+/// creating it if it does not exist (a `TypeMismatch` error if it exists with another type);
+/// without one it creates a new anonymous object that lives while a proxy refers to it.
+public final class SyncManager: Sendable {
+    /// How ``start(_:)`` runs the manager process.
+    public struct StartOptions: Sendable {
+        /// Where the manager listens; a Unix socket in a private temporary folder by default.
+        public var address: ManagerAddress?
+        /// The `durablectl` to run; found beside this program or on the PATH by default.
+        public var executable: String?
+        /// The manager's log level (its log goes to this process's stderr).
+        public var logLevel = "warning"
+        /// More `durablectl serve` arguments.
+        public var extraArguments: [String] = []
+
+        public init() {}
+    }
+
+    /// The connection every proxy of this manager uses.
+    public let connection: ManagerConnection
+    private let process: ManagerProcess?
+    private let isShutDown = Mutex(false)
+
+    private init(connection: ManagerConnection, process: ManagerProcess?) {
+        self.connection = connection
+        self.process = process
+    }
+
+    /// Spawns a manager process and connects to it; Python's `manager.start()`.
+    /// - Throws: ``ManagerError`` when the manager cannot be started or reached.
+    public static func start(_ options: StartOptions = StartOptions()) async throws -> SyncManager {
+        let authkey = Authkey.random()
+        let process = try await ManagerProcess.spawn(options, authkey: authkey)
+        do {
+            let connection = try await ManagerConnection.connect(to: process.address, authkey: authkey)
+            return SyncManager(connection: connection, process: process)
+        } catch {
+            process.closeStdin()
+            await process.waitForExit(grace: .seconds(5))
+            throw error
+        }
+    }
+
+    /// Connects to a running manager.
+    /// - Throws: ``ManagerError`` `.authenticationFailed` for a wrong key, `.connectionLost`
+    ///   when nothing listens at `address`.
+    public static func connect(to address: ManagerAddress, authkey: Authkey) async throws -> SyncManager {
+        SyncManager(connection: try await ManagerConnection.connect(to: address, authkey: authkey), process: nil)
+    }
+
+    /// The process id of the manager this client started, or nil when it connected to one.
+    public var managerProcessID: Int32? { process?.pid }
+
+    /// Stops the manager this client started and waits for its process to exit; for a manager
+    /// it connected to, only closes the connection. Safe to call again, and after the manager
+    /// is already gone.
+    public func shutdown() async {
+        let first = isShutDown.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        if let process {
+            _ = try? await connection.call(0, "shutdown", [])
+            process.closeStdin()
+            await process.waitForExit(grace: .seconds(10))
+        }
+        await connection.close()
+    }
+
+    /// Asks the manager at the other end to shut down cleanly, whoever started it.
+    public func stopManager() async throws {
+        _ = try await connection.call(0, "shutdown", [])
+    }
+
+    /// The manager's epoch, uptime, connected clients and object count.
+    public func ping() async throws -> Value {
+        try await connection.call(0, "ping", [])
+    }
+
+    /// Unbinds `name`: the object lives on while a proxy or another object refers to it.
+    /// - Returns: Whether the name was bound.
+    @discardableResult
+    public func delete(_ name: String) async throws -> Bool {
+        guard case .bool(let found) = try await connection.call(0, "delete", [.string(name)]) else { return false }
+        return found
+    }
+
+    /// Opens the object called `name`, or creates one, of the proxy's type.
+    /// - Parameters:
+    ///   - type: The proxy type, which names the registered type.
+    ///   - name: Nil for a new anonymous object.
+    ///   - arguments: The creator's arguments when the object is new.
+    public func open<Proxy: SharedObjectProxy>(_ type: Proxy.Type, name: String?, arguments: [Value] = []) async throws -> Proxy {
+        let reply = try await connection.call(0, "create", [.string(Proxy.typeID), name.map(Value.string) ?? .null, .array(arguments)])
+        return try connection.decoder.decode(Proxy.self, from: reply)
+    }
+}
+
+/// Starts a manager, runs `body` with it, and always shuts it down, however `body` ends; the
+/// counterpart of Python's `with SyncManager() as manager:`.
+///
+/// ```swift
+/// let total = try await withManager { manager in
+///     let counts: DictProxy<String, Int> = try await manager.dict()
+///     return try await counts.count()
+/// }
+/// ```
+public func withManager<Result: Sendable>(
+    _ options: SyncManager.StartOptions = SyncManager.StartOptions(),
+    _ body: (SyncManager) async throws -> Result
+) async throws -> Result {
+    let manager = try await SyncManager.start(options)
+    do {
+        let result = try await body(manager)
+        await manager.shutdown()
+        return result
+    } catch {
+        await manager.shutdown()
+        throw error
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct Durablectl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "durablectl",
+        abstract: "Serve a DurableManager and look into it.",
+        discussion: """
+            A manager holds shared dicts, lists, Namespaces, Queues and synchronization primitives \
+            for client processes. With no flags every command uses the default state folder \
+            ($DURABLE_MANAGER_HOME, else $XDG_STATE_HOME/durablemanager, else \
+            ~/.local/state/durablemanager): its socket, authkey and journal.
+
+            Examples:
+              durablectl serve
+              durablectl ping
+              durablectl shutdown
+            """,
+        subcommands: [Serve.self, Ping.self, Shutdown.self]
+    )
+}

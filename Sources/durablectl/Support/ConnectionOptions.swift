@@ -1,0 +1,19 @@
+import ArgumentParser
+import DurableWire
+import Proxies
+
+/// How a command reaches a running manager; the defaults find the one `serve` starts with no flags.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The manager's address: unix:PATH or tcp:HOST:PORT. (default: manager.sock in the state folder)", valueName: "address"))
+    var connect: String?
+
+    @Option(help: ArgumentHelp("The manager's authkey file. (default: authkey in the state folder)", valueName: "path"))
+    var authkeyFile: String?
+
+    func open() async throws -> ManagerConnection {
+        let folder = StateFolder.default
+        let address = try connect.map { try ManagerAddress(parsing: $0) } ?? folder.socketAddress
+        let authkey = try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath)
+        return try await ManagerConnection.connect(to: address, authkey: authkey)
+    }
+}
