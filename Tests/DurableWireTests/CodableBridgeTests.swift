@@ -137,6 +137,22 @@ struct CodableBridgeTests {
         #expect(try decoder.decode(Value?.self, from: raw) == raw)
     }
 
+    @Test func conformancesThatCallValueCodableDirectlyKeepTheValue() throws {
+        let wrapped = Wrapped(raw: [.bytes([1]): .double(.infinity)], reference: ObjectReference(id: 3, typeID: "list"))
+        let value = try ValueEncoder().encode(wrapped)
+        #expect(value == [[.bytes([1]): .double(.infinity)], .reference(ObjectReference(id: 3, typeID: "list"))])
+        let back = try ValueDecoder().decode(Wrapped.self, from: value)
+        #expect(back.raw == wrapped.raw)
+        #expect(back.reference == wrapped.reference)
+    }
+
+    @Test func typesWithNoFieldsAreEmptyMaps() throws {
+        struct Empty: Codable, Equatable {}
+        #expect(try ValueEncoder().encode(Empty()) == [:])
+        #expect(try ValueDecoder().decode(Empty.self, from: [:]) == Empty())
+        #expect(try ValueEncoder().encode([Empty()]) == [[:]])
+    }
+
     @Test func randomValuesPassThroughUnchanged() async {
         await propertyCheck(count: 300, input: RandomValue.generator()) { value in
             let encoded = try ValueEncoder().encode(value)
@@ -371,6 +387,30 @@ private struct Tagged: Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(encoder.userInfo[Self.key] as? String ?? "none")
+    }
+}
+
+/// Hands its encoder and decoder straight to `Value` and `ObjectReference`, as a hand-written
+/// conformance may.
+private struct Wrapped: Codable {
+    var raw: Value
+    var reference: ObjectReference
+
+    init(raw: Value, reference: ObjectReference) {
+        self.raw = raw
+        self.reference = reference
+    }
+
+    init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        raw = try Value(from: container.superDecoder())
+        reference = try ObjectReference(from: container.superDecoder())
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try raw.encode(to: container.superEncoder())
+        try reference.encode(to: container.superEncoder())
     }
 }
 

@@ -8,7 +8,8 @@ extension ObjectReference: Codable {
     /// other decoders such as `JSONDecoder`.
     ///
     /// ```swift
-    /// let reference = try ValueDecoder().decode(ObjectReference.self, from: .reference(queue))
+    /// let value = Value.reference(ObjectReference(id: 42, typeID: "dict"))
+    /// let reference = try ValueDecoder().decode(ObjectReference.self, from: value)
     /// ```
     /// - Throws: `DecodingError` when the input is not a reference.
     public init(from decoder: any Decoder) throws {
