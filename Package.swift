@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "DurableWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -90,12 +91,20 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // A client process for the end-to-end tests: a producer, a consumer, a lock holder.
+        .executableTarget(
+            name: "durable-test-client",
+            dependencies: ["Proxies", "DurableWire"],
+            path: "Tests/TestClient"
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Proxies",
                 "DurableWire",
                 .target(name: "durablectl"),
+                .target(name: "durable-test-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

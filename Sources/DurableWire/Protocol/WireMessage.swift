@@ -116,7 +116,7 @@ package enum WireMessage: Sendable, Hashable {
             let count = try buffer.readVarint()
             guard count <= UInt64(buffer.readableBytes) else { throw .lengthTooLarge(Int(clamping: count)) }
             var arguments: [Value] = []
-            arguments.reserveCapacity(Int(count))
+            arguments.reserveCapacity(min(Int(count), 64))
             for _ in 0..<count { arguments.append(try buffer.readValue(maxDepth: maxDepth)) }
             message = .request(Request(id: id, target: target, method: method, arguments: arguments, owner: owner))
         case .replyValue:

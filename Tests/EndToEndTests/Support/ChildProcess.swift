@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+
+/// A real child process whose stdout the test reads line by line.
+final class ChildProcess: Sendable {
+    let process: Process
+    private let lines = LineBuffer()
+    private let input: Pipe?
+
+    /// The folder that holds `durablectl` and `durable-test-client`: the test binary's own.
+    static let buildFolder: URL = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // On some platforms the test binary sits inside a bundle folder.
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("durablectl").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder
+    }()
+
+    /// Starts `executable` from the build folder. With `standardInputPipe`, its stdin is a pipe
+    /// this test can close (as a parent's death would); otherwise it reads nothing.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], standardInputPipe: Bool = false) throws {
+        process = Process()
+        process.executableURL = Self.buildFolder.appendingPathComponent(executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let output = Pipe()
+        process.standardOutput = output
+        input = standardInputPipe ? Pipe() : nil
+        process.standardInput = input ?? FileHandle.nullDevice
+        let lines = lines
+        let buffer = Mutex(Data())
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                Task { await lines.finish() }
+                return
+            }
+            let complete: [String] = buffer.withLock { data in
+                data.append(chunk)
+                var found: [String] = []
+                while let newline = data.firstIndex(of: UInt8(ascii: "\n")) {
+                    found.append(String(decoding: data[data.startIndex..<newline], as: UTF8.self))
+                    data.removeSubrange(data.startIndex...newline)
+                }
+                return found
+            }
+            if !complete.isEmpty { Task { await lines.append(complete) } }
+        }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// The next line of output, or nil at end of output or after `timeout`.
+    func nextLine(timeout: Duration = .seconds(30)) async -> String? {
+        await lines.next(timeout: timeout)
+    }
+
+    /// Lines until one satisfies `predicate`; nil if output ends first.
+    func line(where predicate: (String) -> Bool, timeout: Duration = .seconds(30)) async -> String? {
+        while let line = await nextLine(timeout: timeout) {
+            if predicate(line) { return line }
+        }
+        return nil
+    }
+
+    /// Waits for exit, killing the process if it outlives `timeout`.
+    @discardableResult
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while process.isRunning, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func closeStandardInput() {
+        try? input?.fileHandleForWriting.close()
+    }
+
+    func signal(_ signal: Int32) {
+        kill(pid, signal)
+    }
+}
+
+/// Lines a child printed, handed out in order to one reader at a time.
+private actor LineBuffer {
+    private var lines: [String] = []
+    private var finished = false
+    private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
+    private var nextWaiterID = 0
+
+    func append(_ new: [String]) {
+        lines += new
+        wake()
+    }
+
+    func finish() {
+        finished = true
+        wake()
+    }
+
+    func next(timeout: Duration) async -> String? {
+        if !lines.isEmpty { return lines.removeFirst() }
+        if finished { return nil }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        Task {
+            try? await Task.sleep(for: timeout)
+            self.expire(id)
+        }
+        return await withCheckedContinuation { waiter = (id, $0) }
+    }
+
+    private func wake() {
+        guard let current = waiter else { return }
+        if !lines.isEmpty {
+            waiter = nil
+            current.continuation.resume(returning: lines.removeFirst())
+        } else if finished {
+            waiter = nil
+            current.continuation.resume(returning: nil)
+        }
+    }
+
+    private func expire(_ id: Int) {
+        guard let current = waiter, current.id == id else { return }
+        waiter = nil
+        current.continuation.resume(returning: nil)
+    }
+}
