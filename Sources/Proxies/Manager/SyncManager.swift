@@ -60,10 +60,11 @@ public final class SyncManager: Sendable {
         }
     }
 
-    /// Connects to a running manager.
+    /// Connects to a running manager: by default the one `durablectl serve` runs in the
+    /// default ``StateFolder``.
     /// - Throws: ``ManagerError`` `.authenticationFailed` for a wrong key, `.connectionLost`
     ///   when nothing listens at `address`.
-    public static func connect(to address: ManagerAddress, authkey: Authkey) async throws -> SyncManager {
+    public static func connect(to address: ManagerAddress = StateFolder.default.socketAddress, authkey: Authkey) async throws -> SyncManager {
         SyncManager(connection: try await ManagerConnection.connect(to: address, authkey: authkey), process: nil)
     }
 
