@@ -36,10 +36,13 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        // The system's SQLite (libsqlite3-dev): the journal uses its C API directly.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "DurableManager",
             dependencies: [
                 "DurableWire",
+                "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,16 +10,20 @@ package import NIOCore
 final class ClientLink {
     let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
+    /// Holds replies back until what they could have observed is committed.
+    private let journal: Journal?
     private var inReadBurst = false
     private var pendingFlush = false
     private var parked: [UInt64: PendingCall] = [:]
 
-    init(context: ChannelHandlerContext) {
+    init(context: ChannelHandlerContext, journal: Journal?) {
         self.context = context
         self.eventLoop = context.eventLoop
+        self.journal = journal
     }
 
     func send(_ message: WireMessage) {
+        if let journal, journal.holdUntilCommitted(message, for: self) { return }
         guard let context else { return }
         if inReadBurst {
             context.write(NIOAny(message), promise: nil)
@@ -27,6 +31,15 @@ final class ClientLink {
         } else {
             context.writeAndFlush(NIOAny(message), promise: nil)
         }
+    }
+
+    /// Writes a reply the journal held back; the journal flushes each link once per commit.
+    func writeReleased(_ message: WireMessage) {
+        context?.write(NIOAny(message), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
     }
 
     func beginReadBurst() {

@@ -67,7 +67,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 return
             }
             let session = store.openSession(id: sessionID)
-            state = .open(session, ClientLink(context: context))
+            state = .open(session, ClientLink(context: context, journal: store.journal))
             logger.debug("client connected", metadata: ["session": "\(sessionID)"])
             context.writeAndFlush(wrapOutboundOut(.welcome(mac: authkey.mac(for: clientNonce), epoch: store.epoch)), promise: nil)
         case (.awaitingResponse(_, let timeout), _):

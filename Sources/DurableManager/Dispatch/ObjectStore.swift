@@ -20,14 +20,25 @@ package final class ObjectStore {
     package let epoch: UInt64
     let eventLoop: any EventLoop
     let logger: Logger
-    private let sessionGrace: TimeAmount
+    let sessionGrace: TimeAmount
     package let startedAt = NIODeadline.now()
 
-    package private(set) var objects: [UInt64: Entry] = [:]
-    package private(set) var names: [String: UInt64] = [:]
+    package internal(set) var objects: [UInt64: Entry] = [:]
+    package internal(set) var names: [String: UInt64] = [:]
     private var sessions: [String: Session] = [:]
     private var nextSerial: UInt64 = 1
     private var sweepScheduled = false
+    /// The journal of durable objects' mutations; nil for a manager that keeps none.
+    package internal(set) var journal: Journal?
+    /// Durable objects created or renamed since the last checkpoint: their rows are rewritten.
+    var renamedSinceCheckpoint: Set<UInt64> = []
+    /// Durable objects dropped since the last checkpoint.
+    var droppedSinceCheckpoint: Set<UInt64> = []
+    /// Restored objects are kept until this deadline even if nothing refers to them yet: their
+    /// clients had no chance to come back.
+    var keepRestoredUntil: NIODeadline?
+    /// Objects being put back to what the journal says after a failed write.
+    var restoring: Set<UInt64> = []
     /// Asked for by a client's `shutdown` call; the server owns what happens then.
     var onShutdownRequest: () -> Void = {}
 
@@ -45,23 +56,38 @@ package final class ObjectStore {
 
     /// Applies one request and replies, now or (for a parked call) later.
     func dispatch(_ request: Request, session: Session, link: ClientLink) {
-        let call = PendingCall(requestID: request.id, method: request.method, session: session, owner: request.owner, link: link)
         let arguments = Arguments(method: request.method, values: request.arguments)
+        let entry: Entry?
         do throws(ManagerError) {
-            let outcome: CallOutcome
-            if request.target == 0 {
-                outcome = .returned(try callManager(request.method, arguments, call))
-            } else {
-                let entry = try entry(for: request.target)
-                guard entry.type.exposed.contains(request.method) else {
-                    throw ManagerError(
-                        .notExposed,
-                        "\(entry.type.typeID) does not expose '\(request.method)'; it exposes \(entry.type.exposed.sorted().joined(separator: ", "))"
-                    )
-                }
-                // The journal's seam: a call to a method in `entry.type.mutating` that returns or
-                // parks here has changed the object, and its reply must wait for the record.
-                outcome = try entry.object.call(request.method, arguments, call)
+            entry = request.target == 0 ? nil : try self.entry(for: request.target)
+        } catch {
+            link.send(.reply(id: request.id, result: .failure(error)))
+            return
+        }
+        let journaling = entry?.type.journaling ?? .none
+        let call = PendingCall(
+            requestID: request.id, target: request.target, method: request.method, session: session,
+            owner: request.owner, link: link, journal: journaling == .records ? journal : nil
+        )
+        do throws(ManagerError) {
+            guard let entry else {
+                call.complete(.success(try callManager(request.method, arguments, call)))
+                return
+            }
+            guard entry.type.exposed.contains(request.method) else {
+                throw ManagerError(
+                    .notExposed,
+                    "\(entry.type.typeID) does not expose '\(request.method)'; it exposes \(entry.type.exposed.sorted().joined(separator: ", "))"
+                )
+            }
+            guard !restoring.contains(request.target) else {
+                throw ManagerError(.journalFailure, "a journal write failed and \(entry.type.typeID) #\(request.target) is being restored from the journal; retry")
+            }
+            let outcome = try entry.object.call(request.method, arguments, call)
+            // The journal's seam for deterministic types: the call itself is the record. Types that
+            // journal their own records appended them during the call.
+            if journaling == .calls, entry.type.mutating.contains(request.method) {
+                journal?.append(object: request.target, op: request.method, arguments: request.arguments)
             }
             if case .returned(let value) = outcome { call.complete(.success(value)) }
         } catch {
@@ -100,6 +126,10 @@ package final class ObjectStore {
         nextSerial += 1
         objects[id] = Entry(type: type, object: object, name: name)
         if let name { names[name] = id }
+        if type.isDurable, let journal {
+            journal.append(object: id, op: "create", arguments: [.string(typeID), name.map(Value.string) ?? .null, .array(arguments)])
+            renamedSinceCheckpoint.insert(id)
+        }
         return ObjectReference(id: id, typeID: typeID)
     }
 
@@ -107,6 +137,10 @@ package final class ObjectStore {
     func deleteName(_ name: String) -> Bool {
         guard let id = names.removeValue(forKey: name) else { return false }
         objects[id]?.name = nil
+        if objects[id]?.type.isDurable == true, let journal {
+            journal.append(object: id, op: "unname", arguments: [])
+            renamedSinceCheckpoint.insert(id)
+        }
         scheduleSweep()
         return true
     }
@@ -147,7 +181,7 @@ package final class ObjectStore {
     /// Anonymous objects live while a proxy or another live object refers to them. A sweep marks
     /// what named objects and sessions reach and drops the rest; it runs once per loop tick
     /// however many proxies were released in it.
-    private func scheduleSweep() {
+    func scheduleSweep() {
         guard !sweepScheduled else { return }
         sweepScheduled = true
         eventLoop.assumeIsolated().execute { [self] in
@@ -157,6 +191,8 @@ package final class ObjectStore {
     }
 
     private func sweep() {
+        if let keepRestoredUntil, NIODeadline.now() < keepRestoredUntil { return }
+        keepRestoredUntil = nil
         var reached = Set(names.values)
         for session in sessions.values { reached.formUnion(session.references.keys) }
         var frontier = Array(reached)
@@ -166,7 +202,14 @@ package final class ObjectStore {
             }
         }
         let unreached = objects.keys.filter { !reached.contains($0) }
-        for id in unreached { objects[id] = nil }
+        for id in unreached {
+            if objects[id]?.type.isDurable == true, let journal {
+                journal.append(object: id, op: "drop", arguments: [])
+                droppedSinceCheckpoint.insert(id)
+                renamedSinceCheckpoint.remove(id)
+            }
+            objects[id] = nil
+        }
         if !unreached.isEmpty {
             logger.debug("released unreferenced objects", metadata: ["count": "\(unreached.count)"])
         }

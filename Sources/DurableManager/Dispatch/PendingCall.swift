@@ -8,19 +8,25 @@ package import NIOCore
 /// in the same tick as it is woken cannot be answered twice.
 package final class PendingCall {
     package let requestID: UInt64
+    /// The object called.
+    package let target: UInt64
     package let method: String
     package let session: Session
     /// The caller inside the client (a task), for lock ownership.
     package let owner: LockOwner
     private let link: ClientLink
+    /// Where the object's records go; nil for an object that keeps no journal.
+    private let journal: Journal?
 
     /// Set while the call is parked: takes it off whatever queue it waits in.
     package var unpark: (() -> Void)?
 
     package private(set) var isCompleted = false
 
-    init(requestID: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink) {
+    init(requestID: UInt64, target: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink, journal: Journal?) {
         self.requestID = requestID
+        self.target = target
+        self.journal = journal
         self.method = method
         self.session = session
         self.owner = LockOwner(session: session.id, owner: owner)
@@ -29,6 +35,12 @@ package final class PendingCall {
 
     /// The event loop every object lives on; blocking methods schedule their deadlines here.
     package var eventLoop: any EventLoop { link.eventLoop }
+
+    /// Appends a journal record for the called object. The reply of every call that could see
+    /// the change waits until the record is committed.
+    package func record(_ op: String, _ arguments: [Value]) {
+        journal?.append(object: target, op: op, arguments: arguments)
+    }
 
     /// Sends the reply. Only the first completion counts.
     package func complete(_ result: Result<Value, ManagerError>) {

@@ -4,7 +4,8 @@ package import DurableWire
 ///
 /// Objects live on the manager's event loop and are called one at a time, in order: they
 /// need no locks. A blocking method parks the call (``PendingCall/park(unpark:)``) and
-/// completes it later.
+/// completes it later. A durable object also replays its journal records and hands its state
+/// to checkpoints.
 package protocol SharedObject: AnyObject {
     /// Applies `method` to the object.
     /// - Returns: The result, or ``CallOutcome/parked`` when the call will be completed later.
@@ -16,11 +17,26 @@ package protocol SharedObject: AnyObject {
 
     /// A session ended: release whatever its callers held (locks, permits).
     func sessionEnded(_ sessionID: String)
+
+    /// Applies one journal record, as at the moment it was appended.
+    func replay(_ op: String, _ arguments: Arguments) throws(ManagerError)
+
+    /// What changed since the last checkpoint, or everything when `everything` is set; nil when
+    /// nothing changed. Calling it starts a new checkpoint interval.
+    func checkpointChanges(everything: Bool) -> CheckpointChanges?
+
+    /// Answers every parked call with `error`: the object is about to be replaced.
+    func failWaiters(_ error: ManagerError)
 }
 
 extension SharedObject {
     package var heldReferences: [ObjectReference] { [] }
     package func sessionEnded(_ sessionID: String) {}
+    package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
+        throw ManagerError(.valueError, "\(Self.self) keeps no journal")
+    }
+    package func checkpointChanges(everything: Bool) -> CheckpointChanges? { nil }
+    package func failWaiters(_ error: ManagerError) {}
 }
 
 /// How a method call on a shared object ended, for now.
@@ -28,4 +44,25 @@ package enum CallOutcome {
     case returned(Value)
     /// The object keeps the call and completes it later.
     case parked
+}
+
+/// What a checkpoint writes for one object.
+package enum CheckpointChanges: Sendable {
+    /// The object's whole state.
+    case whole(Value)
+    /// A dict's changed entries: written and deleted keys, or all of them after a `clear`.
+    case entries(upserts: [DictEntryRow], deletes: [Value], rewrite: Bool)
+}
+
+/// One dict entry as the journal stores it; `position` orders entries by first insertion.
+package struct DictEntryRow: Sendable, Hashable {
+    package var key: Value
+    package var value: Value
+    package var position: Int64
+}
+
+/// The state a durable object is rebuilt from at start-up.
+package enum RestoredState: Sendable {
+    case whole(Value)
+    case entries([DictEntryRow])
 }

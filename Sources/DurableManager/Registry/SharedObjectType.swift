@@ -1,6 +1,7 @@
 package import DurableWire
 
-/// One entry of the ``TypeRegistry``: how to create a type and which methods it offers.
+/// One entry of the ``TypeRegistry``: how to create a type, which methods it offers, and
+/// whether and how its state is journaled.
 ///
 /// The built-in types are entries like any other; a custom manager adds its own.
 package struct SharedObjectType: Sendable {
@@ -10,24 +11,45 @@ package struct SharedObjectType: Sendable {
         package let resolve: (ObjectReference) throws(ManagerError) -> any SharedObject
     }
 
+    /// How a type's mutations reach the journal.
+    package enum Journaling: Sendable {
+        /// In memory only: lost in a restart, like Python's primitives.
+        case none
+        /// Every successful call to a mutating method is the record, and replaying it is calling
+        /// the method again (dict, list, Namespace, Value: their methods are deterministic).
+        case calls
+        /// The object appends its own records through ``PendingCall/record(_:_:)``: for types
+        /// whose calls complete each other (a put handing its item to a parked get).
+        case records
+    }
+
     /// The registered name: `dict`, `Queue`, `Lock`...
     package let typeID: String
     /// The methods a client may call; any other name is refused with `NotExposed`.
     package let exposed: Set<String>
-    /// The exposed methods that change the object's state: the ones the journal records.
+    /// The exposed methods that change the object's state.
     package let mutating: Set<String>
+    package let journaling: Journaling
     /// Builds a new object from the creation call's arguments.
     package let create: @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject
+    /// Rebuilds a durable object from its checkpointed state.
+    package let restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)?
 
     package init(
         typeID: String,
         exposed: Set<String>,
         mutating: Set<String> = [],
-        create: @escaping @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject
+        journaling: Journaling = .none,
+        create: @escaping @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject,
+        restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)? = nil
     ) {
         self.typeID = typeID
         self.exposed = exposed
         self.mutating = mutating
+        self.journaling = journaling
         self.create = create
+        self.restore = restore
     }
+
+    package var isDurable: Bool { journaling != .none }
 }

@@ -12,10 +12,28 @@ extension ManagerServer {
     /// configuration.sessionGrace = .seconds(30)
     /// ```
     public struct Configuration: Sendable {
+        /// Where and how durable objects are journaled.
+        public struct Journal: Sendable {
+            /// The SQLite journal file; created when missing.
+            public var path: String
+            public var durability: Durability = .normal
+            /// Checkpoint once this many records have been appended since the last checkpoint, so
+            /// that a restart replays at most about this many.
+            public var checkpointEvery: Int = 100_000
+
+            /// Journals to `path` with the default durability (`normal`).
+            public init(path: String, durability: Durability = .normal) {
+                self.path = path
+                self.durability = durability
+            }
+        }
+
         /// Where to listen; at least one.
         public var addresses: [ManagerAddress]
         /// The secret every client must prove it holds.
         public var authkey: Authkey
+        /// The journal; nil keeps every object in memory only, as Python's manager does.
+        public var journal: Journal?
         /// The largest frame a client may send; a larger one closes that client's connection.
         public var maxFrameSize: Int = 64 << 20
         /// How deeply a value's arrays and maps may nest.

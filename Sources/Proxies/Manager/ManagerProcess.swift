@@ -33,7 +33,7 @@ final class ManagerProcess: Sendable {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try options.executable ?? locateDurablectl())
-        process.arguments = ["serve", "--listen", "\(address)", "--authkey-file", keyPath, "--exit-on-stdin-eof",
+        process.arguments = ["serve", "--listen", "\(address)", "--authkey-file", keyPath, "--journal", folder + "/manager.sqlite", "--exit-on-stdin-eof",
                              "--log-level", options.logLevel] + options.extraArguments
         let stdinPipe = Pipe()
         let stdoutPipe = Pipe()

@@ -32,6 +32,19 @@ struct Serve: AsyncParsableCommand {
         valueName: "path"))
     var authkeyFile: String?
 
+    @Option(help: ArgumentHelp(
+        "The SQLite journal of dicts, lists, Namespaces, Values and Queues; created when missing. (default: manager.sqlite in the state folder)",
+        valueName: "path"))
+    var journal: String?
+
+    @Option(help: ArgumentHelp(
+        "full (fsync every commit: survives power loss), normal (survives a crash of the manager; the default) or relaxed (answers before the commit: a crash loses up to 100 ms).",
+        valueName: "mode"))
+    var durability: String = "normal"
+
+    @Option(help: ArgumentHelp("Checkpoint after this many journal records, which bounds the replay at start-up.", valueName: "records"))
+    var checkpointEvery: Int = 100_000
+
     @Option(help: "Seconds a client's session outlives its last connection before its locks are released.")
     var sessionGrace: Double = 5
 
@@ -63,6 +76,15 @@ struct Serve: AsyncParsableCommand {
             addresses: addresses,
             authkey: try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
         )
+        guard let mode = Durability(name: durability) else {
+            throw ValidationError("--durability must be full, normal or relaxed")
+        }
+        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        let journalPath = journal ?? folder.journalPath
+        try StateFolder.createParentFolders(of: journalPath)
+        var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
+        journalSettings.checkpointEvery = checkpointEvery
+        configuration.journal = journalSettings
         configuration.sessionGrace = .nanoseconds(Int64(sessionGrace * 1e9))
         configuration.maxFrameSize = maxFrameSize
         configuration.onListening = { bound in
@@ -78,6 +100,14 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as JournalError {
+            printError("durablectl: \(error)")
+            throw ExitCode(error.isDiskFull ? 74 : 66)
+        } catch let error as ManagerError {
+            printError("durablectl: \(error.message)")
+            throw ExitCode(71)
+        }
     }
 }

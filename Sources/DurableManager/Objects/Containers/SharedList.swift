@@ -1,8 +1,9 @@
 package import DurableWire
 
 /// A shared `list`: Python's methods, negative indices, and Python's errors.
-package final class SharedList: SharedObject {
+package final class SharedList: WholeStateObject {
     package private(set) var items: [Value]
+    package var changedSinceCheckpoint = false
 
     init(items: [Value] = []) {
         self.items = items
@@ -18,61 +19,69 @@ package final class SharedList: SharedObject {
         mutating: [
             "__setitem__", "__delitem__", "append", "extend", "insert", "pop", "remove", "reverse", "sort",
             "clear", "__iadd__", "__imul__",
-        ]
-    ) { arguments, _ throws(ManagerError) in
-        try arguments.expect(0...1)
-        guard arguments.count == 1 else { return SharedList() }
-        guard case .array(let items) = arguments[0] else {
-            throw .wrongType(method: "list", expected: "a list of initial items", got: arguments[0])
+        ],
+        journaling: .calls,
+        create: { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...1)
+            guard arguments.count == 1 else { return SharedList() }
+            guard case .array(let items) = arguments[0] else {
+                throw .wrongType(method: "list", expected: "a list of initial items", got: arguments[0])
+            }
+            return SharedList(items: items)
+        },
+        restore: { state throws(ManagerError) in
+            guard case .whole(.array(let items)) = state else { throw ManagerError(.valueError, "a list is restored from an array") }
+            return SharedList(items: items)
         }
-        return SharedList(items: items)
-    }
+    )
 
-    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+    package var snapshot: Value { .array(items) }
+
+    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
         switch method {
         case "__getitem__":
             try arguments.expect(1...1)
-            return .returned(items[try position(arguments.int(0), "list index out of range")])
+            return (items[try position(arguments.int(0), "list index out of range")])
         case "__setitem__":
             try arguments.expect(2...2)
             items[try position(arguments.int(0), "list assignment index out of range")] = arguments[1]
-            return .returned(.null)
+            return (.null)
         case "__delitem__":
             try arguments.expect(1...1)
             items.remove(at: try position(arguments.int(0), "list assignment index out of range"))
-            return .returned(.null)
+            return (.null)
         case "__contains__":
             try arguments.expect(1...1)
-            return .returned(.bool(items.contains { $0.pythonEquals(arguments[0]) }))
+            return (.bool(items.contains { $0.pythonEquals(arguments[0]) }))
         case "__len__":
             try arguments.expect(0...0)
-            return .returned(.int(Int64(items.count)))
+            return (.int(Int64(items.count)))
         case "append":
             try arguments.expect(1...1)
             items.append(arguments[0])
-            return .returned(.null)
+            return (.null)
         case "extend", "__iadd__":
             try arguments.expect(1...1)
             items.append(contentsOf: try array(arguments[0], method))
-            return .returned(.null)
+            return (.null)
         case "insert":
             try arguments.expect(2...2)
             let index = try arguments.int(0)
             let count = Int64(items.count)
             let clamped = index < 0 ? max(0, index + count) : min(index, count)
             items.insert(arguments[1], at: Int(clamped))
-            return .returned(.null)
+            return (.null)
         case "pop":
             try arguments.expect(0...1)
             guard !items.isEmpty else { throw ManagerError(.indexError, "pop from empty list") }
-            return .returned(items.remove(at: try position(arguments.int(0, default: -1), "pop index out of range")))
+            return (items.remove(at: try position(arguments.int(0, default: -1), "pop index out of range")))
         case "remove":
             try arguments.expect(1...1)
             guard let index = items.firstIndex(where: { $0.pythonEquals(arguments[0]) }) else {
                 throw ManagerError(.valueError, "list.remove(x): \(arguments[0]) is not in list")
             }
             items.remove(at: index)
-            return .returned(.null)
+            return (.null)
         case "index":
             try arguments.expect(1...3)
             let count = Int64(items.count)
@@ -80,37 +89,37 @@ package final class SharedList: SharedObject {
             let start = bound(try arguments.int(1, default: 0))
             let stop = bound(try arguments.int(2, default: count))
             if start < stop, let index = items[start..<stop].firstIndex(where: { $0.pythonEquals(arguments[0]) }) {
-                return .returned(.int(Int64(index)))
+                return (.int(Int64(index)))
             }
             throw ManagerError(.valueError, "\(arguments[0]) is not in list")
         case "count":
             try arguments.expect(1...1)
-            return .returned(.int(Int64(items.count { $0.pythonEquals(arguments[0]) })))
+            return (.int(Int64(items.count { $0.pythonEquals(arguments[0]) })))
         case "reverse":
             try arguments.expect(0...0)
             items.reverse()
-            return .returned(.null)
+            return (.null)
         case "sort":
             try arguments.expect(0...1)
             items = try sorted(descending: arguments.bool(0, default: false))
-            return .returned(.null)
+            return (.null)
         case "clear":
             try arguments.expect(0...0)
             items.removeAll()
-            return .returned(.null)
+            return (.null)
         case "copy":
             try arguments.expect(0...0)
-            return .returned(.array(items))
+            return (.array(items))
         case "__add__":
             try arguments.expect(1...1)
-            return .returned(.array(items + (try array(arguments[0], method))))
+            return (.array(items + (try array(arguments[0], method))))
         case "__mul__":
             try arguments.expect(1...1)
-            return .returned(.array(try repeated(arguments.int(0))))
+            return (.array(try repeated(arguments.int(0))))
         case "__imul__":
             try arguments.expect(1...1)
             items = try repeated(arguments.int(0))
-            return .returned(.null)
+            return (.null)
         default:
             throw ManagerError(.notExposed, "list has no method \(method)")
         }

@@ -5,8 +5,9 @@ package import OrderedCollections
 ///
 /// Names that begin with `_` never reach the manager: as the seed documents, they belong to the
 /// proxy. The manager refuses them, so a client that bypasses its proxy cannot store one.
-package final class SharedNamespace: SharedObject {
+package final class SharedNamespace: WholeStateObject {
     package private(set) var attributes: OrderedDictionary<String, Value>
+    package var changedSinceCheckpoint = false
 
     init(attributes: OrderedDictionary<String, Value> = [:]) {
         self.attributes = attributes
@@ -15,42 +16,54 @@ package final class SharedNamespace: SharedObject {
     package static let type = SharedObjectType(
         typeID: "Namespace",
         exposed: ["__getattr__", "__setattr__", "__delattr__", "_getvalue"],
-        mutating: ["__setattr__", "__delattr__"]
-    ) { arguments, _ throws(ManagerError) in
-        try arguments.expect(0...1)
-        let namespace = SharedNamespace()
-        guard arguments.count == 1 else { return namespace }
-        guard case .map(let initial) = arguments[0] else {
-            throw .wrongType(method: "Namespace", expected: "a map of initial attributes", got: arguments[0])
+        mutating: ["__setattr__", "__delattr__"],
+        journaling: .calls,
+        create: { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...1)
+            return try SharedNamespace(initial: arguments.count == 1 ? arguments[0] : [:])
+        },
+        restore: { state throws(ManagerError) in
+            guard case .whole(let attributes) = state else { throw ManagerError(.valueError, "a Namespace is restored from a map") }
+            return try SharedNamespace(initial: attributes)
+        }
+    )
+
+    private convenience init(initial: Value) throws(ManagerError) {
+        self.init()
+        guard case .map(let initial) = initial else {
+            throw .wrongType(method: "Namespace", expected: "a map of initial attributes", got: initial)
         }
         for (key, value) in initial {
             guard case .string(let name) = key else {
                 throw .wrongType(method: "Namespace", expected: "attribute names as strings", got: key)
             }
-            namespace.attributes[try SharedNamespace.publicName(name, "Namespace")] = value
+            attributes[try Self.publicName(name, "Namespace")] = value
         }
-        return namespace
     }
 
-    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+    package var snapshot: Value {
+        .map(OrderedDictionary(uniqueKeysWithValues: attributes.map { (.string($0.key), $0.value) }))
+    }
+
+    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
         switch method {
         case "__getattr__":
             try arguments.expect(1...1)
             let name = try arguments.string(0)
             guard let value = attributes[name] else { throw Self.missing(name) }
-            return .returned(value)
+            return (value)
         case "__setattr__":
             try arguments.expect(2...2)
             attributes[try Self.publicName(arguments.string(0), method)] = arguments[1]
-            return .returned(.null)
+            return (.null)
         case "__delattr__":
             try arguments.expect(1...1)
             let name = try arguments.string(0)
             guard attributes.removeValue(forKey: name) != nil else { throw Self.missing(name) }
-            return .returned(.null)
+            return (.null)
         case "_getvalue":
             try arguments.expect(0...0)
-            return .returned(.map(OrderedDictionary(uniqueKeysWithValues: attributes.map { (.string($0.key), $0.value) })))
+            return snapshot
         default:
             throw ManagerError(.notExposed, "Namespace has no method \(method)")
         }

@@ -16,14 +16,16 @@ package final class SharedQueue: SharedObject {
     /// Items put and not yet marked done (JoinableQueue).
     package private(set) var unfinished = 0
 
+    private var changedSinceCheckpoint = false
     private let getters = WaiterQueue<Void>()
     private let putters = WaiterQueue<Value>()
     private let joiners = WaiterQueue<Void>()
 
-    init(maxsize: Int, joinable: Bool, items: Deque<Value> = []) {
+    init(maxsize: Int, joinable: Bool, items: Deque<Value> = [], unfinished: Int = 0) {
         self.maxsize = maxsize
         self.joinable = joinable
         self.items = items
+        self.unfinished = unfinished
     }
 
     private static let queueMethods: Set<String> = ["put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full"]
@@ -35,11 +37,54 @@ package final class SharedQueue: SharedObject {
         SharedObjectType(
             typeID: typeID,
             exposed: joinable ? queueMethods.union(["task_done", "join"]) : queueMethods,
-            mutating: joinable ? ["put", "get", "put_nowait", "get_nowait", "task_done"] : ["put", "get", "put_nowait", "get_nowait"]
-        ) { arguments, _ throws(ManagerError) in
-            try arguments.expect(0...1)
-            return SharedQueue(maxsize: Int(try arguments.int(0, default: 0)), joinable: joinable)
+            mutating: joinable ? ["put", "get", "put_nowait", "get_nowait", "task_done"] : ["put", "get", "put_nowait", "get_nowait"],
+            journaling: .records,
+            create: { arguments, _ throws(ManagerError) in
+                try arguments.expect(0...1)
+                return SharedQueue(maxsize: Int(try arguments.int(0, default: 0)), joinable: joinable)
+            },
+            restore: { state throws(ManagerError) in
+                guard case .whole(.map(let fields)) = state, case .int(let maxsize)? = fields["maxsize"],
+                      case .array(let items)? = fields["items"], case .int(let unfinished)? = fields["unfinished"]
+                else { throw ManagerError(.valueError, "a queue is restored from {maxsize, items, unfinished}") }
+                return SharedQueue(maxsize: Int(maxsize), joinable: joinable, items: Deque(items), unfinished: Int(unfinished))
+            }
+        )
+    }
+
+    /// Journal records: `put [item]` appends, `get []` takes the front item, `task_done []`.
+    package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
+        changedSinceCheckpoint = true
+        switch op {
+        case "put":
+            try arguments.expect(1...1)
+            items.append(arguments[0])
+            unfinished += 1
+        case "get":
+            guard items.popFirst() != nil else { throw ManagerError(.valueError, "journal: get from an empty queue") }
+        case "task_done":
+            unfinished -= 1
+        default:
+            throw ManagerError(.valueError, "journal: unknown queue record \(op)")
         }
+    }
+
+    package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
+        guard everything || changedSinceCheckpoint else { return nil }
+        changedSinceCheckpoint = false
+        return .whole(["maxsize": .int(Int64(maxsize)), "items": .array(Array(items)), "unfinished": .int(Int64(unfinished))])
+    }
+
+    package func failWaiters(_ error: ManagerError) {
+        for waiter in getters.removeAll() { waiter.call.complete(.failure(error)) }
+        for waiter in putters.removeAll() { waiter.call.complete(.failure(error)) }
+        for waiter in joiners.removeAll() { waiter.call.complete(.failure(error)) }
+    }
+
+    /// Appends a record for this queue; every change of its items goes through here.
+    private func record(_ op: String, _ arguments: [Value] = [], _ call: PendingCall) {
+        changedSinceCheckpoint = true
+        call.record(op, arguments)
     }
 
     private var isFull: Bool { maxsize > 0 && items.count >= maxsize }
@@ -67,6 +112,7 @@ package final class SharedQueue: SharedObject {
             try arguments.expect(0...0)
             guard unfinished > 0 else { throw ManagerError(.valueError, "task_done() called too many times") }
             unfinished -= 1
+            record("task_done", [], call)
             if unfinished == 0 {
                 while let joiner = joiners.popFirst() { joiner.call.complete(.success(.null)) }
             }
@@ -93,7 +139,7 @@ package final class SharedQueue: SharedObject {
             }
             return .parked
         }
-        enqueue(item)
+        enqueue(item, call)
         return .returned(.null)
     }
 
@@ -105,17 +151,21 @@ package final class SharedQueue: SharedObject {
             }
             return .parked
         }
+        record("get", [], call)
         if let putter = putters.popFirst() {
-            enqueue(putter.payload)
+            enqueue(putter.payload, putter.call)
             putter.call.complete(.success(.null))
         }
         return .returned(item)
     }
 
     /// Counts the item as unfinished and gives it to the longest-waiting getter, or keeps it.
-    private func enqueue(_ item: Value) {
+    /// The journal sees a put and then a get, which is what happened.
+    private func enqueue(_ item: Value, _ call: PendingCall) {
         unfinished += 1
+        record("put", [item], call)
         if let getter = getters.popFirst() {
+            record("get", [], getter.call)
             getter.call.complete(.success(item))
         } else {
             items.append(item)

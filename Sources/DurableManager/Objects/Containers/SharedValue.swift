@@ -1,8 +1,9 @@
 package import DurableWire
 
 /// A shared `Value`: one value read and written as a whole.
-package final class SharedValue: SharedObject {
+package final class SharedValue: WholeStateObject {
     package private(set) var value: Value
+    package var changedSinceCheckpoint = false
 
     init(value: Value) {
         self.value = value
@@ -11,21 +12,29 @@ package final class SharedValue: SharedObject {
     package static let type = SharedObjectType(
         typeID: "Value",
         exposed: ["get", "set"],
-        mutating: ["set"]
-    ) { arguments, _ throws(ManagerError) in
-        try arguments.expect(0...1)
-        return SharedValue(value: try arguments.value(0, default: .null))
-    }
+        mutating: ["set"],
+        journaling: .calls,
+        create: { arguments, _ throws(ManagerError) in
+            try arguments.expect(0...1)
+            return SharedValue(value: try arguments.value(0, default: .null))
+        },
+        restore: { state throws(ManagerError) in
+            guard case .whole(let value) = state else { throw ManagerError(.valueError, "a Value is restored from its value") }
+            return SharedValue(value: value)
+        }
+    )
 
-    package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+    package var snapshot: Value { value }
+
+    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
         switch method {
         case "get":
             try arguments.expect(0...0)
-            return .returned(value)
+            return (value)
         case "set":
             try arguments.expect(1...1)
             value = arguments[0]
-            return .returned(.null)
+            return (.null)
         default:
             throw ManagerError(.notExposed, "Value has no method \(method)")
         }

@@ -40,7 +40,8 @@ package final class SharedLock: SharedObject {
         switch method {
         case "acquire":
             try arguments.expect(0...2)
-            return acquire(call, blocking: try arguments.bool(0, default: true), timeout: try arguments.timeout(1))
+            let blocking = try arguments.bool(0, default: true)
+            return acquire(call, blocking: blocking, timeout: try Self.timeout(arguments, blocking: blocking))
         case "release":
             try arguments.expect(0...0)
             try checkHeld(by: call.owner, action: "release")
@@ -76,6 +77,19 @@ package final class SharedLock: SharedObject {
             waiter.call.complete(.success(.bool(false)))
         }
         return .parked
+    }
+
+    /// The timeout of `acquire(blocking, timeout)` as Python's lock reads it: -1 (its default)
+    /// waits forever, another negative value is refused, and so is any timeout for a
+    /// non-blocking call.
+    private static func timeout(_ arguments: Arguments, blocking: Bool) throws(ManagerError) -> TimeAmount? {
+        let timeout = try arguments.timeout(1)
+        guard arguments.count == 2, arguments[1] != .null, !arguments[1].pythonEquals(-1) else { return nil }
+        guard blocking else { throw ManagerError(.valueError, "can't specify a timeout for a non-blocking call") }
+        if Value.pythonOrder(arguments[1], 0) == true {
+            throw ManagerError(.valueError, "timeout value must be positive, got \(arguments[1])")
+        }
+        return timeout
     }
 
     /// Whether `owner` holds the lock.

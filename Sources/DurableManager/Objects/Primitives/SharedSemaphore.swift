@@ -39,6 +39,9 @@ package final class SharedSemaphore: SharedObject {
             try arguments.expect(0...2)
             let blocking = try arguments.bool(0, default: true)
             let timeout = try arguments.timeout(1)
+            if !blocking, timeout != nil {
+                throw ManagerError(.valueError, "can't specify timeout for non-blocking acquire")
+            }
             if value > 0 {
                 value -= 1
                 held[call.session.id, default: 0] += 1

@@ -1,0 +1,128 @@
+import DurableWire
+import NIOCore
+
+/// Recovery, checkpoints and failed writes: where the store meets its journal.
+extension ObjectStore {
+    /// What start-up restored, for its one log line.
+    package struct RecoveryReport: Sendable {
+        package var objects = 0
+        package var records = 0
+    }
+
+    /// Rebuilds checkpointed objects. Call before any client connects.
+    func restore(_ stored: [JournalFile.StoredObject]) throws(JournalError) {
+        for row in stored {
+            guard let type = registry[row.typeID], let restore = type.restore else {
+                throw .damaged(journalPath, "object #\(row.id) has type '\(row.typeID)', which this manager does not register as durable")
+            }
+            do {
+                objects[row.id] = Entry(type: type, object: try restore(row.state), name: row.name)
+            } catch {
+                throw .damaged(journalPath, "object #\(row.id) (\(row.typeID)) cannot be restored: \(error.message)")
+            }
+            if let name = row.name { names[name] = row.id }
+        }
+    }
+
+    /// Applies journal records in order, as they were applied when appended.
+    func replay(_ records: [JournalRecord]) throws(JournalError) {
+        for record in records {
+            do {
+                try replay(record)
+            } catch {
+                throw .damaged(journalPath, "record \(record.seq) (\(record.op) on #\(record.object)) cannot be replayed: \(error.message)")
+            }
+        }
+    }
+
+    private func replay(_ record: JournalRecord) throws(ManagerError) {
+        let arguments = Arguments(method: record.op, values: record.arguments)
+        switch record.op {
+        case "create":
+            try arguments.expect(3...3)
+            let typeID = try arguments.string(0)
+            guard let type = registry[typeID] else { throw ManagerError(.valueError, "unknown type '\(typeID)'") }
+            guard case .array(let creation) = arguments[2] else { throw .wrongType(method: "create", expected: "creation arguments", got: arguments[2]) }
+            let name: String? = if case .string(let text) = arguments[1] { text } else { nil }
+            let context = SharedObjectType.CreationContext { reference throws(ManagerError) in try self.entry(for: reference.id).object }
+            objects[record.object] = Entry(type: type, object: try type.create(Arguments(method: typeID, values: creation), context), name: name)
+            if let name { names[name] = record.object }
+            renamedSinceCheckpoint.insert(record.object)
+        case "unname":
+            if let name = objects[record.object]?.name { names[name] = nil }
+            objects[record.object]?.name = nil
+            renamedSinceCheckpoint.insert(record.object)
+        case "drop":
+            if let name = objects[record.object]?.name { names[name] = nil }
+            objects[record.object] = nil
+            droppedSinceCheckpoint.insert(record.object)
+            renamedSinceCheckpoint.remove(record.object)
+        default:
+            try entry(for: record.object).object.replay(record.op, arguments)
+        }
+    }
+
+    /// Starts journaling; restored objects are kept for one grace period so their clients can
+    /// come back before anything unreferenced is dropped.
+    func attach(_ journal: Journal, restored: Bool) {
+        self.journal = journal
+        journal.checkpointPlan = { [unowned self] everything in checkpointPlan(everything: everything) }
+        journal.onCommitFailure = { [unowned self] ids in restoreFromJournal(ids) }
+        if restored {
+            keepRestoredUntil = .now() + sessionGrace
+            eventLoop.assumeIsolated().scheduleTask(in: sessionGrace) { [weak self] in self?.scheduleSweep() }
+        }
+    }
+
+    private var journalPath: String { journal?.file.path ?? "the journal" }
+
+    /// Collects what changed since the last checkpoint; `everything` rewrites every object.
+    func checkpointPlan(everything: Bool) -> CheckpointPlan {
+        var plan = CheckpointPlan()
+        plan.replaceAll = everything
+        for (id, entry) in objects where entry.type.isDurable {
+            let rewrite = everything || renamedSinceCheckpoint.contains(id)
+            guard let changes = entry.object.checkpointChanges(everything: rewrite) else { continue }
+            plan.objects.append(.init(id: id, typeID: entry.type.typeID, name: entry.name, changes: changes))
+        }
+        plan.dropped = everything ? [] : Array(droppedSinceCheckpoint)
+        renamedSinceCheckpoint = []
+        droppedSinceCheckpoint = []
+        return plan
+    }
+
+    /// A journal write failed: `ids` went past what the journal holds. Their parked calls are
+    /// refused, calls to them are refused while they are read back, and then each is exactly
+    /// what the committed journal says (or gone, if its creation was never committed).
+    func restoreFromJournal(_ ids: Set<UInt64>) {
+        guard let journal else { return }
+        let failure = ManagerError(.journalFailure, "a journal write failed; the object is being restored from the journal, retry")
+        for id in ids { objects[id]?.object.failWaiters(failure) }
+        restoring.formUnion(ids)
+        journal.file.run(on: eventLoop) { connection in
+            try ids.map { id in
+                (id, try connection.loadObjects(only: id), try connection.records(after: 0, limit: .max, object: id))
+            }
+        }.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let stored):
+                for (id, rows, records) in stored {
+                    if let name = objects[id]?.name { names[name] = nil }
+                    objects[id] = nil
+                    do {
+                        try restore(rows)
+                        try replay(records)
+                        renamedSinceCheckpoint.insert(id)
+                    } catch {
+                        logger.critical("cannot restore an object from the journal", metadata: ["object": "\(id)", "error": "\(error)"])
+                    }
+                }
+                restoring.subtract(ids)
+                logger.notice("restored objects from the journal after a failed write", metadata: ["objects": "\(ids.count)"])
+            case .failure(let error):
+                // The journal cannot even be read: keep refusing these objects; a restart recovers.
+                logger.critical("cannot read the journal to restore objects", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import DequeModule
+import DurableWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The manager's side of the journal, on the manager's event loop: numbers each record,
+/// gathers records into batches, commits them through ``JournalFile`` on its own thread, and
+/// holds every reply back until what it could have observed is committed.
+///
+/// Group commit: records appended while a commit is running go into the next one, so many calls
+/// share one transaction; a call made while nothing is committing starts a commit at the end of
+/// the current loop tick, so it never waits for other clients.
+package final class Journal {
+    private struct HeldReply {
+        var seq: UInt64
+        var link: ClientLink
+        var message: WireMessage
+    }
+
+    let file: JournalFile
+    let durability: Durability
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+    /// Checkpoint when this many records have been appended since the last one.
+    private let checkpointEvery: Int
+
+    package private(set) var lastAppended: UInt64
+    package private(set) var lastCommitted: UInt64
+    package private(set) var recordsSinceCheckpoint: Int
+    private var batch: [JournalRecord] = []
+    private var commitInFlight = false
+    private var flushScheduled = false
+    private var held: Deque<HeldReply> = []
+
+    /// Set when a checkpoint is due; it runs with the next commit.
+    private var checkpointRequested = false
+    private var checkpointWaiters: [EventLoopPromise<Void>] = []
+    /// A failed checkpoint leaves nothing known about what changed: the next writes everything.
+    private var nextCheckpointWritesEverything = false
+
+    /// Collects what a checkpoint must write; the store provides it.
+    var checkpointPlan: (_ everything: Bool) -> CheckpointPlan = { _ in CheckpointPlan() }
+    /// Told which objects' in-memory state went past the journal when a commit failed.
+    var onCommitFailure: (_ objects: Set<UInt64>) -> Void = { _ in }
+
+    init(file: JournalFile, durability: Durability, lastSeq: UInt64, recordsSinceCheckpoint: Int,
+         checkpointEvery: Int, eventLoop: any EventLoop, logger: Logger) {
+        self.file = file
+        self.durability = durability
+        self.lastAppended = lastSeq
+        self.lastCommitted = lastSeq
+        self.recordsSinceCheckpoint = recordsSinceCheckpoint
+        self.checkpointEvery = checkpointEvery
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    /// Appends a record for `object`. It is committed with the current batch.
+    func append(object: UInt64, op: String, arguments: [Value]) {
+        lastAppended += 1
+        batch.append(JournalRecord(seq: lastAppended, time: Self.now(), object: object, op: op, arguments: arguments))
+        recordsSinceCheckpoint += 1
+        if recordsSinceCheckpoint >= checkpointEvery { checkpointRequested = true }
+        scheduleCommit()
+    }
+
+    /// Holds `message` while records it could reflect are uncommitted.
+    /// - Returns: true when held; the journal sends it after the commit.
+    func holdUntilCommitted(_ message: WireMessage, for link: ClientLink) -> Bool {
+        guard durability != .relaxed, lastAppended > lastCommitted || !held.isEmpty else { return false }
+        held.append(HeldReply(seq: lastAppended, link: link, message: message))
+        return true
+    }
+
+    /// Checkpoints at the next commit (now, if nothing is committing).
+    func checkpoint() -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        checkpointWaiters.append(promise)
+        checkpointRequested = true
+        scheduleCommit(now: true)
+        return promise.futureResult
+    }
+
+    private func scheduleCommit(now: Bool = false) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let interval: TimeAmount = durability == .relaxed && !now ? .milliseconds(100) : .zero
+        eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            flushScheduled = false
+            startCommit()
+        }
+    }
+
+    private func startCommit() {
+        guard !commitInFlight, !batch.isEmpty || checkpointRequested else { return }
+        let records = batch
+        batch = []
+        let upTo = lastAppended
+        let plan: CheckpointPlan? = checkpointRequested ? takeCheckpointPlan(upTo: upTo) : nil
+        let waiters = plan == nil ? [] : checkpointWaiters
+        if plan != nil { checkpointWaiters = [] }
+        commitInFlight = true
+        let file = file
+        let started = NIODeadline.now()
+        file.run(on: eventLoop) { connection in
+            try connection.commit(records)
+            guard let plan else { return JournalFile.CommitOutcome(checkpoint: nil) }
+            do {
+                try connection.checkpoint(plan)
+                return JournalFile.CommitOutcome(checkpoint: .success(()))
+            } catch {
+                return JournalFile.CommitOutcome(checkpoint: .failure(error))
+            }
+        }.assumeIsolated().whenComplete { [self] result in
+            commitInFlight = false
+            switch result {
+            case .success(let outcome):
+                committed(upTo: upTo)
+                if let checkpoint = outcome.checkpoint {
+                    finishCheckpoint(checkpoint, plan: plan!, waiters: waiters, started: started)
+                }
+            case .failure(let error):
+                failed(records, error: error, waiters: waiters)
+            }
+            if !batch.isEmpty || checkpointRequested { startCommit() }
+        }
+    }
+
+    private func takeCheckpointPlan(upTo seq: UInt64) -> CheckpointPlan {
+        var plan = checkpointPlan(nextCheckpointWritesEverything)
+        plan.upTo = seq
+        checkpointRequested = false
+        nextCheckpointWritesEverything = false
+        return plan
+    }
+
+    private func committed(upTo seq: UInt64) {
+        lastCommitted = seq
+        var links: [ObjectIdentifier: ClientLink] = [:]
+        while let first = held.first, first.seq <= seq {
+            held.removeFirst()
+            first.link.writeReleased(first.message)
+            links[ObjectIdentifier(first.link)] = first.link
+        }
+        for link in links.values { link.flush() }
+    }
+
+    private func finishCheckpoint(_ result: Result<Void, any Error>, plan: CheckpointPlan, waiters: [EventLoopPromise<Void>], started: NIODeadline) {
+        switch result {
+        case .success:
+            recordsSinceCheckpoint = Int(lastAppended - plan.upTo)
+            logger.info("checkpoint", metadata: [
+                "objects": "\(plan.objects.count)", "upTo": "\(plan.upTo)",
+                "ms": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)",
+            ])
+            for waiter in waiters { waiter.succeed() }
+        case .failure(let error):
+            nextCheckpointWritesEverything = true
+            logger.error("checkpoint failed; the journal is intact and the next checkpoint retries", metadata: ["error": "\(error)"])
+            for waiter in waiters { waiter.fail(error) }
+        }
+    }
+
+    /// A commit failed: its records and every record appended since are not on disk. Replies
+    /// that could reflect them are answered with `JournalFailure`, and the store puts the
+    /// objects they touched back to what the journal says.
+    private func failed(_ records: [JournalRecord], error: any Error, waiters: [EventLoopPromise<Void>]) {
+        let lost = records + batch
+        batch = []
+        lastAppended = lastCommitted
+        recordsSinceCheckpoint -= lost.count
+        logger.error("journal write failed; the calls it carried were refused", metadata: ["error": "\(error)", "records": "\(lost.count)"])
+        let failure = ManagerError(.journalFailure, "the change could not be written to the journal, so it was not made: \(error)")
+        var links: [ObjectIdentifier: ClientLink] = [:]
+        while let reply = held.popFirst() {
+            if case .reply(let id, .success) = reply.message {
+                reply.link.writeReleased(.reply(id: id, result: .failure(failure)))
+            } else {
+                reply.link.writeReleased(reply.message)
+            }
+            links[ObjectIdentifier(reply.link)] = reply.link
+        }
+        for link in links.values { link.flush() }
+        for waiter in waiters { waiter.fail(error) }
+        nextCheckpointWritesEverything = true
+        onCommitFailure(Set(lost.map(\.object)))
+    }
+
+    private static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,66 @@
+/// Why the journal could not be opened, read or written.
+///
+/// Every message names the file and says what to do.
+///
+/// ```swift
+/// do {
+///     try await server.run()
+/// } catch let error as JournalError {
+///     print(error)   // journal /var/lib/jobs.sqlite was written by a newer version ...
+/// }
+/// ```
+public struct JournalError: Error, Hashable, CustomStringConvertible {
+    private enum Code: Hashable {
+        case cannotOpen
+        case notAJournal
+        case newerSchema(found: Int, supported: Int)
+        case damaged
+        case writeFailed
+        case full
+        case inUse
+    }
+
+    private let code: Code
+    /// The journal file.
+    public let path: String
+    /// What SQLite or the check said.
+    public let detail: String
+
+    private init(_ code: Code, path: String, detail: String) {
+        self.code = code
+        self.path = path
+        self.detail = detail
+    }
+
+    static func cannotOpen(_ path: String, _ detail: String) -> JournalError { .init(.cannotOpen, path: path, detail: detail) }
+    static func notAJournal(_ path: String, _ detail: String) -> JournalError { .init(.notAJournal, path: path, detail: detail) }
+    static func newerSchema(_ path: String, found: Int, supported: Int) -> JournalError {
+        .init(.newerSchema(found: found, supported: supported), path: path, detail: "")
+    }
+    static func damaged(_ path: String, _ detail: String) -> JournalError { .init(.damaged, path: path, detail: detail) }
+    static func writeFailed(_ path: String, _ detail: String) -> JournalError { .init(.writeFailed, path: path, detail: detail) }
+    static func full(_ path: String, _ detail: String) -> JournalError { .init(.full, path: path, detail: detail) }
+    static func inUse(_ path: String, _ detail: String) -> JournalError { .init(.inUse, path: path, detail: detail) }
+
+    /// The disk (or the database's page limit) is full.
+    public var isDiskFull: Bool { code == .full }
+
+    public var description: String {
+        switch code {
+        case .cannotOpen:
+            "cannot open the journal \(path): \(detail)"
+        case .notAJournal:
+            "\(path) is not a DurableManager journal (\(detail)); it was left untouched: give --journal a journal file or a new path"
+        case .newerSchema(let found, let supported):
+            "journal \(path) was written by a newer version (schema \(found), this build reads up to \(supported)); run a newer durablectl"
+        case .damaged:
+            "journal \(path) is damaged (\(detail)); it was left untouched: restore it from a backup or run `durablectl verify` on a copy"
+        case .writeFailed:
+            "cannot write the journal \(path): \(detail)"
+        case .full:
+            "the journal \(path) cannot grow: \(detail); free disk space and the manager resumes by itself"
+        case .inUse:
+            "the journal \(path) is in use: \(detail)"
+        }
+    }
+}

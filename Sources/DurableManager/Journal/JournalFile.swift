@@ -1,0 +1,112 @@
+import CSQLite
+import DurableWire
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The journal's SQLite file and the one thread that uses it.
+///
+/// Every statement runs on this type's single-thread pool, one job after another, so commits,
+/// checkpoints and reads never interleave and the connection needs no lock.
+package final class JournalFile: Sendable {
+    /// What the journal said at start-up.
+    package struct StartInfo: Sendable {
+        package var epoch: UInt64
+        package var checkpointSeq: UInt64
+        package var lastSeq: UInt64
+        package var cleanShutdown: Bool
+        package var records: Int
+    }
+
+    package struct StoredObject: Sendable {
+        package var id: UInt64
+        package var typeID: String
+        package var name: String?
+        package var state: RestoredState
+    }
+
+    struct CommitOutcome: Sendable {
+        /// The checkpoint's result, when one ran with the commit.
+        var checkpoint: Result<Void, any Error>?
+    }
+
+    package let path: String
+    private let pool: NIOThreadPool
+    /// Held with `flock` while the manager runs, so that a second manager cannot open the same
+    /// journal (readers such as `durablectl` do not take it).
+    private let lockDescriptor: Int32
+    /// Touched only from `pool`'s one thread (see the type's comment).
+    private nonisolated(unsafe) let connection: JournalConnection
+
+    private init(path: String, pool: NIOThreadPool, connection: JournalConnection, lockDescriptor: Int32) {
+        self.path = path
+        self.pool = pool
+        self.connection = connection
+        self.lockDescriptor = lockDescriptor
+    }
+
+    /// Takes the journal's lock file, or says which manager holds it.
+    private static func lock(_ path: String) throws(JournalError) -> Int32 {
+        let lockPath = path + ".lock"
+        let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .cannotOpen(path, "cannot create \(lockPath): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var holder = [UInt8](repeating: 0, count: 32)
+            let count = pread(descriptor, &holder, holder.count, 0)
+            Glibc.close(descriptor)
+            let pid = count > 0 ? String(decoding: holder[0..<count], as: UTF8.self) : "?"
+            throw .inUse(path, "another manager (pid \(pid)) has it open; stop that one first")
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())"
+        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        return descriptor
+    }
+
+    /// Opens (or creates) the journal at `path`: checks it is ours and not from a newer version,
+    /// applies migrations, and starts a new epoch.
+    /// - Throws: ``JournalError`` naming the file; a file that is not a journal is never changed.
+    package static func open(path: String, durability: Durability) async throws -> (JournalFile, StartInfo) {
+        let lockDescriptor = try lock(path)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        do {
+            let (connection, info) = try await pool.runIfActive {
+                let connection = try JournalConnection(path: path, durability: durability)
+                return (UncheckedBox(connection), try connection.start())
+            }
+            return (JournalFile(path: path, pool: pool, connection: connection.value, lockDescriptor: lockDescriptor), info)
+        } catch {
+            try? await pool.shutdownGracefully()
+            Glibc.close(lockDescriptor)
+            throw error
+        }
+    }
+
+    /// Runs `body` with the connection on the journal's thread; the result arrives on `eventLoop`.
+    func run<Result: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
+        let connection = UncheckedBox(connection)
+        return pool.runIfActive(eventLoop: eventLoop) { try body(connection.value) }
+    }
+
+    /// Runs `body` with the connection on the journal's thread.
+    func run<Result: Sendable>(_ body: @escaping @Sendable (JournalConnection) throws -> Result) async throws -> Result {
+        let connection = UncheckedBox(connection)
+        return try await pool.runIfActive { try body(connection.value) }
+    }
+
+    /// Marks the stop clean (after a final checkpoint) and closes the file.
+    package func close(clean: Bool) async {
+        if clean { _ = try? await run { try $0.markClean() } }
+        try? await pool.shutdownGracefully()
+        Glibc.close(lockDescriptor)
+    }
+}
+
+/// Carries a value to another thread where the receiver alone uses it from then on.
+struct UncheckedBox<Wrapped>: @unchecked Sendable {
+    let value: Wrapped
+    init(_ value: Wrapped) { self.value = value }
+}
