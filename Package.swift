@@ -107,6 +107,7 @@ let package = Package(
                 "DurableWire",
                 .target(name: "durablectl"),
                 .target(name: "durable-test-client"),
+                "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -17,10 +17,9 @@ func say(_ line: String) {
     fflush(nil)
 }
 
-let manager = try await SyncManager.connect(
-    to: try ManagerAddress(parsing: arguments[1]),
-    authkey: try Authkey(contentsOf: arguments[2])
-)
+let address = try ManagerAddress(parsing: arguments[1])
+let authkey = try Authkey(contentsOf: arguments[2])
+let manager = try await SyncManager.connect(to: address, authkey: authkey)
 let role = arguments[3]
 let rest = Array(arguments.dropFirst(4))
 
@@ -71,6 +70,79 @@ do {
         let waited = ContinuousClock.now - start
         say("\(acquired ? "acquired" : "timeout") after \(waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000) ms")
         if acquired { try await lock.release() }
+    case "crash-worker":
+        // crash-worker W: the crash test's load. Loops i = 0, 1, 2...: dict crash-dict sets
+        // "wW-i" = i, list crash-list appends "wW-i", queue crash-queue puts "wW-i", namespace
+        // crash-ns sets attribute "wW" = i. Prints "ack OP wW-i" (OP: dict, list, put, ns) only
+        // once the call returned. When the connection is lost it prints "lost OP wW-i" (that
+        // call may or may not have been applied), reconnects, and goes on with the next call;
+        // each op is tried once, never repeated. See `crashSession` for the pause after each
+        // (re)connect.
+        let worker = "w\(rest[0])"
+        var connection = manager
+        var index = 0
+        var step = 0
+        let ops = ["dict", "list", "put", "ns"]
+        while true {
+            guard let objects = await crashSession(&connection) else { continue }
+            do {
+                while true {
+                    let (item, value, op) = ("\(worker)-\(index)", index, ops[step])
+                    step += 1
+                    if step == ops.count { (step, index) = (0, index + 1) }
+                    do {
+                        switch op {
+                        case "dict": try await objects.dict.set(item, value)
+                        case "list": try await objects.list.append(item)
+                        case "put": try await objects.queue.put(item)
+                        default: try await objects.namespace.set(worker, value)
+                        }
+                    } catch let error as ManagerError where error.code == .connectionLost {
+                        say("lost \(op) \(item)")
+                        throw error
+                    } catch let error as ManagerError {
+                        say("error \(op) \(item) \(error.code) \(error.message)")
+                        exit(1)
+                    }
+                    say("ack \(op) \(item)")
+                }
+            } catch {
+                connection = await reconnect(replacing: connection)
+            }
+        }
+    case "crash-consumer":
+        // crash-consumer: the crash test's taker. Gets from queue crash-queue (waiting up to 1 s;
+        // an empty queue is asked again) and prints "ack get ITEM" once each get returned. When
+        // the connection is lost during a get it prints "lost get" (that get may have taken an
+        // item the manager committed but could not deliver), reconnects and goes on.
+        var connection = manager
+        while true {
+            guard let objects = await crashSession(&connection) else { continue }
+            while true {
+                do {
+                    let item = try await objects.queue.get(timeout: .seconds(1))
+                    say("ack get \(item)")
+                } catch let error as ManagerError where error.code == .empty {
+                    continue
+                } catch let error as ManagerError where error.code == .connectionLost {
+                    say("lost get")
+                    break
+                } catch let error as ManagerError {
+                    say("error get \(error.code) \(error.message)")
+                    exit(1)
+                }
+            }
+            connection = await reconnect(replacing: connection)
+        }
+    case "fill-dict":
+        // fill-dict DICT COUNT: sets "k0" = 0 ... "k{COUNT-1}" = COUNT-1, one call at a time,
+        // and prints "filled COUNT" once the last returned.
+        let count = Int(rest[1])!
+        let dict: DictProxy<String, Int> = try await manager.dict(rest[0])
+        for index in 0..<count {
+            try await dict.set("k\(index)", index)
+        }
+        say("filled \(count)")
     default:
         FileHandle.standardError.write(Data("unknown role \(role)\n".utf8))
         exit(64)
@@ -80,3 +152,54 @@ do {
     exit(1)
 }
 await manager.shutdown()
+
+// MARK: The crash roles
+
+/// The shared objects a crash role works on.
+struct CrashObjects {
+    let dict: DictProxy<String, Int>
+    let list: ListProxy<String>
+    let queue: QueueProxy<String>
+    let namespace: NamespaceProxy
+}
+
+/// Opens the crash roles' objects on `connection`, prints "connected", and waits for the Event
+/// `crash-go` before the role goes on. Events live in memory, so a restarted manager has it unset:
+/// the test checks the state while every client waits here, then sets it. When the connection
+/// is lost meanwhile it prints "lost wait", reconnects into `connection` and returns nil.
+@MainActor
+func crashSession(_ connection: inout SyncManager) async -> CrashObjects? {
+    do {
+        let objects = CrashObjects(
+            dict: try await connection.dict("crash-dict"),
+            list: try await connection.list("crash-list"),
+            queue: try await connection.queue("crash-queue"),
+            namespace: try await connection.namespace("crash-ns")
+        )
+        let go = try await connection.event("crash-go")
+        say("connected")
+        try await go.wait()
+        return objects
+    } catch let error as ManagerError where error.code == .connectionLost {
+        say("lost wait")
+    } catch {
+        say("error wait \(error)")
+        exit(1)
+    }
+    connection = await reconnect(replacing: connection)
+    return nil
+}
+
+/// Closes `old` and connects again: every 50 ms, for at most 60 s (a test that died leaves no
+/// manager behind, and then this process must end by itself).
+@MainActor
+func reconnect(replacing old: SyncManager) async -> SyncManager {
+    await old.shutdown()
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+        if let connection = try? await SyncManager.connect(to: address, authkey: authkey) { return connection }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    say("gave up: no manager for 60 s")
+    exit(3)
+}

@@ -92,8 +92,8 @@ extension ObjectStore {
     }
 
     /// A journal write failed: `ids` went past what the journal holds. Their parked calls are
-    /// refused, calls to them are refused while they are read back, and then each is exactly
-    /// what the committed journal says (or gone, if its creation was never committed).
+    /// refused, calls to them wait while they are read back, and then each is exactly what the
+    /// committed journal says (or gone, if its creation was never committed).
     func restoreFromJournal(_ ids: Set<UInt64>) {
         guard let journal else { return }
         let failure = ManagerError(.journalFailure, "a journal write failed; the object is being restored from the journal, retry")
@@ -119,6 +119,9 @@ extension ObjectStore {
                 }
                 restoring.subtract(ids)
                 logger.notice("restored objects from the journal after a failed write", metadata: ["objects": "\(ids.count)"])
+                let waiting = deferredCalls
+                deferredCalls = []
+                for call in waiting { dispatch(call.request, session: call.session, link: call.link) }
             case .failure(let error):
                 // The journal cannot even be read: keep refusing these objects; a restart recovers.
                 logger.critical("cannot read the journal to restore objects", metadata: ["error": "\(error)"])

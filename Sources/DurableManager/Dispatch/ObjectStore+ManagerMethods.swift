@@ -5,9 +5,26 @@ package import OrderedCollections
 /// The methods of object 0, the manager itself: creating and opening objects, listing them,
 /// and the operator's calls.
 extension ObjectStore {
-    static let managerMethods = ["create", "delete", "objects", "ping", "shutdown"]
+    static let managerMethods = ["checkpoint", "create", "delete", "objects", "ping", "shutdown"]
 
-    func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> Value {
+    func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
+        switch method {
+        case "checkpoint":
+            try arguments.expect(0...0)
+            guard let journal else { throw ManagerError(.valueError, "this manager keeps no journal") }
+            journal.checkpoint().assumeIsolated().whenComplete { result in
+                switch result {
+                case .success: call.complete(.success(.null))
+                case .failure(let error): call.complete(.failure(ManagerError(.journalFailure, "the checkpoint failed: \(error)")))
+                }
+            }
+            return .parked
+        default:
+            return .returned(try callManagerNow(method, arguments))
+        }
+    }
+
+    private func callManagerNow(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
         switch method {
         case "create":
             try arguments.expect(2...3)
@@ -41,6 +58,8 @@ extension ObjectStore {
                 "uptime": .double(uptime),
                 "clients": .int(Int64(connectedSessions)),
                 "objects": .int(Int64(objects.count)),
+                "journal": journal.map { .string($0.file.path) } ?? .null,
+                "journalRecords": journal.map { .int(Int64($0.recordsSinceCheckpoint)) } ?? .null,
                 "types": .array(registry.typeIDs.map(Value.string)),
             ]
         case "shutdown":

@@ -39,6 +39,8 @@ package final class ObjectStore {
     var keepRestoredUntil: NIODeadline?
     /// Objects being put back to what the journal says after a failed write.
     var restoring: Set<UInt64> = []
+    /// Calls to objects being restored, applied in order once they are back.
+    var deferredCalls: [(request: Request, session: Session, link: ClientLink)] = []
     /// Asked for by a client's `shutdown` call; the server owns what happens then.
     var onShutdownRequest: () -> Void = {}
 
@@ -64,6 +66,10 @@ package final class ObjectStore {
             link.send(.reply(id: request.id, result: .failure(error)))
             return
         }
+        if restoring.contains(request.target) {
+            deferredCalls.append((request, session, link))
+            return
+        }
         let journaling = entry?.type.journaling ?? .none
         let call = PendingCall(
             requestID: request.id, target: request.target, method: request.method, session: session,
@@ -71,7 +77,7 @@ package final class ObjectStore {
         )
         do throws(ManagerError) {
             guard let entry else {
-                call.complete(.success(try callManager(request.method, arguments, call)))
+                if case .returned(let value) = try callManager(request.method, arguments, call) { call.complete(.success(value)) }
                 return
             }
             guard entry.type.exposed.contains(request.method) else {
@@ -79,9 +85,6 @@ package final class ObjectStore {
                     .notExposed,
                     "\(entry.type.typeID) does not expose '\(request.method)'; it exposes \(entry.type.exposed.sorted().joined(separator: ", "))"
                 )
-            }
-            guard !restoring.contains(request.target) else {
-                throw ManagerError(.journalFailure, "a journal write failed and \(entry.type.typeID) #\(request.target) is being restored from the journal; retry")
             }
             let outcome = try entry.object.call(request.method, arguments, call)
             // The journal's seam for deterministic types: the call itself is the record. Types that

@@ -11,7 +11,7 @@ final class JournalConnection {
     private lazy var insertRecord = try? database.prepare("INSERT INTO journal (seq, time, object, op, args) VALUES (?, ?, ?, ?, ?)")
 
     /// Opens the file and makes sure it is a journal this build can read, before writing to it.
-    init(path: String, durability: Durability) throws(JournalError) {
+    init(path: String, durability: Durability, maxPageCount: Int?) throws(JournalError) {
         database = try SQLiteConnection(path: path)
         let tables: Int64
         let applicationID: Int64
@@ -28,6 +28,9 @@ final class JournalConnection {
         try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         if tables == 0 {
             try database.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
+        }
+        if let maxPageCount {
+            try database.execute("PRAGMA max_page_count = \(maxPageCount)")
         }
     }
 
@@ -111,6 +114,8 @@ final class JournalConnection {
             let deleteEntry = try database.prepare("DELETE FROM dict_entries WHERE object = ? AND key = ?")
             let deleteEntries = try database.prepare("DELETE FROM dict_entries WHERE object = ?")
             let deleteObject = try database.prepare("DELETE FROM objects WHERE id = ?")
+            // The journal goes first: the pages it frees hold the new state when the disk is full.
+            try database.execute("DELETE FROM journal WHERE seq <= \(Int64(bitPattern: plan.upTo))")
             if plan.replaceAll {
                 try database.execute("DELETE FROM dict_entries; DELETE FROM objects")
             }
@@ -153,7 +158,6 @@ final class JournalConnection {
                     upsertEntry.reset()
                 }
             }
-            try database.execute("DELETE FROM journal WHERE seq <= \(Int64(bitPattern: plan.upTo))")
             try setState("checkpoint_seq", Int64(bitPattern: plan.upTo))
         }
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -68,13 +68,13 @@ package final class JournalFile: Sendable {
     /// Opens (or creates) the journal at `path`: checks it is ours and not from a newer version,
     /// applies migrations, and starts a new epoch.
     /// - Throws: ``JournalError`` naming the file; a file that is not a journal is never changed.
-    package static func open(path: String, durability: Durability) async throws -> (JournalFile, StartInfo) {
+    package static func open(path: String, durability: Durability, maxPageCount: Int? = nil) async throws -> (JournalFile, StartInfo) {
         let lockDescriptor = try lock(path)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
             let (connection, info) = try await pool.runIfActive {
-                let connection = try JournalConnection(path: path, durability: durability)
+                let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
                 return (UncheckedBox(connection), try connection.start())
             }
             return (JournalFile(path: path, pool: pool, connection: connection.value, lockDescriptor: lockDescriptor), info)

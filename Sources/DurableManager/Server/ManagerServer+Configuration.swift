@@ -20,6 +20,9 @@ extension ManagerServer {
             /// Checkpoint once this many records have been appended since the last checkpoint, so
             /// that a restart replays at most about this many.
             public var checkpointEvery: Int = 100_000
+            /// A cap on the journal's size in SQLite pages (4 KiB each); nil: as large as the disk
+            /// allows. Past it, writes fail exactly as on a full disk.
+            public var maxPageCount: Int?
 
             /// Journals to `path` with the default durability (`normal`).
             public init(path: String, durability: Durability = .normal) {

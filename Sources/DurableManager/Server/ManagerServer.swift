@@ -57,16 +57,32 @@ public struct ManagerServer: Service, CustomStringConvertible {
     private func serve(on loop: any EventLoop) async throws {
         let configuration = configuration
         let logger = logger
-        let stopped = loop.makePromise(of: Void.self)
         let started = NIODeadline.now()
         var journalFile: JournalFile?
         var startInfo: JournalFile.StartInfo?
         if let journal = configuration.journal {
-            let (file, info) = try await JournalFile.open(path: journal.path, durability: journal.durability)
+            let (file, info) = try await JournalFile.open(path: journal.path, durability: journal.durability, maxPageCount: journal.maxPageCount)
             journalFile = file
             startInfo = info
         }
         let epoch = startInfo?.epoch ?? 1
+        let stopped = loop.makePromise(of: Void.self)
+        do {
+            try await serve(on: loop, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped)
+        } catch {
+            // Nothing waits on it any more; complete it so it is not leaked.
+            stopped.succeed()
+            await journalFile?.close(clean: false)
+            throw error
+        }
+    }
+
+    private func serve(
+        on loop: any EventLoop, journalFile: JournalFile?, startInfo: JournalFile.StartInfo?, epoch: UInt64,
+        started: NIODeadline, stopped: EventLoopPromise<Void>
+    ) async throws {
+        let configuration = configuration
+        let logger = logger
         let store = try await loop.submit {
             let store = ObjectStore(
                 registry: .syncManager, epoch: epoch, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
@@ -78,12 +94,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
             return NIOLoopBound(store, eventLoop: loop)
         }.get()
         if let file = journalFile, let info = startInfo, let settings = configuration.journal {
-            do {
-                try await recover(store, from: file, info: info, settings: settings, started: started, on: loop)
-            } catch {
-                await file.close(clean: false)
-                throw error
-            }
+            try await recover(store, from: file, info: info, settings: settings, started: started, on: loop)
         }
         let connections = ConnectionRegistry()
 

@@ -93,6 +93,13 @@ public final class SyncManager: Sendable {
         _ = try await connection.call(0, "shutdown", [])
     }
 
+    /// Checkpoints the manager's journal now: every object's state is written and the journal
+    /// before it dropped, so a restart replays nothing that came before.
+    /// - Throws: ``ManagerError`` `.journalFailure` when it cannot be written.
+    public func checkpoint() async throws {
+        _ = try await connection.call(0, "checkpoint", [])
+    }
+
     /// The manager's epoch, uptime, connected clients and object count.
     public func ping() async throws -> Value {
         try await connection.call(0, "ping", [])

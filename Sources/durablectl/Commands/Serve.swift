@@ -45,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint after this many journal records, which bounds the replay at start-up.", valueName: "records"))
     var checkpointEvery: Int = 100_000
 
+    @Option(help: ArgumentHelp("Cap the journal at this many 4 KiB pages; past it, writes fail as on a full disk.", valueName: "pages"))
+    var journalMaxPages: Int?
+
     @Option(help: "Seconds a client's session outlives its last connection before its locks are released.")
     var sessionGrace: Double = 5
 
@@ -84,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         try StateFolder.createParentFolders(of: journalPath)
         var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
         journalSettings.checkpointEvery = checkpointEvery
+        journalSettings.maxPageCount = journalMaxPages
         configuration.journal = journalSettings
         configuration.sessionGrace = .nanoseconds(Int64(sessionGrace * 1e9))
         configuration.maxFrameSize = maxFrameSize

@@ -11,9 +11,9 @@ final class ManagerHarness {
     let store: ObjectStore
     let authkey = Authkey(bytes: Array("harness-key".utf8))
 
-    init(sessionGrace: TimeAmount = .seconds(5), registry: TypeRegistry = .syncManager) {
+    init(sessionGrace: TimeAmount = .seconds(5), registry: TypeRegistry = .syncManager, epoch: UInt64 = 1) {
         store = ObjectStore(
-            registry: registry, epoch: 1, sessionGrace: sessionGrace, eventLoop: loop, logger: Logger(label: "test")
+            registry: registry, epoch: epoch, sessionGrace: sessionGrace, eventLoop: loop, logger: Logger(label: "test")
         )
     }
 

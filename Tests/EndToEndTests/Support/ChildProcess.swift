@@ -6,6 +6,8 @@ final class ChildProcess: Sendable {
     let process: Process
     private let lines = LineBuffer()
     private let input: Pipe?
+    /// Where stderr goes when captured: a file, read whole on demand.
+    private let errorPath: String?
 
     /// The folder that holds `durablectl` and `durable-test-client`: the test binary's own.
     static let buildFolder: URL = {
@@ -20,9 +22,12 @@ final class ChildProcess: Sendable {
 
     /// Starts `executable` from the build folder. With `standardInputPipe`, its stdin is a pipe
     /// this test can close (as a parent's death would); otherwise it reads nothing.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], standardInputPipe: Bool = false) throws {
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        standardInputPipe: Bool = false, captureStandardError: Bool = false
+    ) throws {
         process = Process()
-        process.executableURL = Self.buildFolder.appendingPathComponent(executable)
+        process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : Self.buildFolder.appendingPathComponent(executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
@@ -30,14 +35,26 @@ final class ChildProcess: Sendable {
         let output = Pipe()
         process.standardOutput = output
         input = standardInputPipe ? Pipe() : nil
+        if captureStandardError {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path)
+            errorPath = path
+        } else {
+            errorPath = nil
+        }
         process.standardInput = input ?? FileHandle.nullDevice
         let lines = lines
         let buffer = Mutex(Data())
+        // Lines go through `inbox` in the order they were read: the tasks that move them into
+        // `lines` may run in any order, and each takes whatever the inbox holds.
+        let inbox = LineInbox()
         output.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
             if chunk.isEmpty {
                 handle.readabilityHandler = nil
-                Task { await lines.finish() }
+                inbox.finish()
+                Task { await lines.take(from: inbox) }
                 return
             }
             let complete: [String] = buffer.withLock { data in
@@ -49,12 +66,20 @@ final class ChildProcess: Sendable {
                 }
                 return found
             }
-            if !complete.isEmpty { Task { await lines.append(complete) } }
+            if !complete.isEmpty {
+                inbox.add(complete)
+                Task { await lines.take(from: inbox) }
+            }
         }
         try process.run()
     }
 
     var pid: Int32 { process.processIdentifier }
+
+    /// A child left running would hold `swift test`'s output pipe open and hang the run.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
 
     /// The next line of output, or nil at end of output or after `timeout`.
     func nextLine(timeout: Duration = .seconds(30)) async -> String? {
@@ -82,12 +107,34 @@ final class ChildProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// Everything the process wrote to stderr so far (with `captureStandardError`).
+    func standardErrorText() -> String {
+        guard let errorPath, let data = FileManager.default.contents(atPath: errorPath) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func closeStandardInput() {
         try? input?.fileHandleForWriting.close()
     }
 
     func signal(_ signal: Int32) {
         kill(pid, signal)
+    }
+}
+
+/// Lines read from a child, in the order read, until a ``LineBuffer`` takes them.
+private final class LineInbox: Sendable {
+    private let state = Mutex<(lines: [String], ended: Bool)>(([], false))
+
+    func add(_ new: [String]) { state.withLock { $0.lines += new } }
+
+    func finish() { state.withLock { $0.ended = true } }
+
+    func take() -> (lines: [String], ended: Bool) {
+        state.withLock { state in
+            defer { state.lines = [] }
+            return (state.lines, state.ended)
+        }
     }
 }
 
@@ -98,13 +145,11 @@ private actor LineBuffer {
     private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
     private var nextWaiterID = 0
 
-    func append(_ new: [String]) {
+    /// Moves every line the inbox holds, and its end, here.
+    func take(from inbox: LineInbox) {
+        let (new, ended) = inbox.take()
         lines += new
-        wake()
-    }
-
-    func finish() {
-        finished = true
+        if ended { finished = true }
         wake()
     }
 

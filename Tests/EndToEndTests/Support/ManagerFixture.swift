@@ -1,37 +1,67 @@
 import DurableWire
 import Foundation
 import Proxies
+import Synchronization
 
-/// A real manager process (`durablectl serve`) on a temporary socket and authkey, stopped by
-/// its pid.
+/// A real manager process (`durablectl serve`) on a temporary socket, authkey and journal,
+/// stopped by its pid. It can be killed and started again on the same files, as a crash and a
+/// restart would.
 final class ManagerFixture: Sendable {
     let folder: String
     let address: ManagerAddress
     let authkeyPath: String
-    let process: ChildProcess
+    /// The journal, `manager.sqlite` in the folder; it outlives every restart.
+    let journalPath: String
+    private let arguments: [String]
+    private let capturesStandardError: Bool
+    private let current: Mutex<ChildProcess>
 
-    /// Starts `durablectl serve` and waits until it listens.
-    static func start(extraArguments: [String] = []) async throws -> ManagerFixture {
+    /// The manager process now running: a new one after each ``restart()``.
+    var process: ChildProcess { current.withLock { $0 } }
+
+    /// Starts `durablectl serve` and waits until it listens. With `captureStandardError` its
+    /// log lines are kept for ``ChildProcess/standardErrorLines()`` instead of shown.
+    static func start(
+        extraArguments: [String] = [], logLevel: String = "warning", captureStandardError: Bool = false
+    ) async throws -> ManagerFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let address = ManagerAddress.unixDomainSocket(path: folder + "/manager.sock")
         let authkeyPath = folder + "/authkey"
-        let process = try ChildProcess("durablectl", [
-            "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--log-level", "warning",
-            "--session-grace", "0.5",
-        ] + extraArguments, environment: ["DURABLE_MANAGER_HOME": folder])
-        guard let ready = await process.nextLine(), ready.contains("listening") else {
-            await process.waitForExit(timeout: .seconds(1))
-            throw FixtureError("the manager did not start")
-        }
-        return ManagerFixture(folder: folder, address: address, authkeyPath: authkeyPath, process: process)
+        let journalPath = folder + "/manager.sqlite"
+        let arguments = [
+            "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
+            "--log-level", logLevel, "--session-grace", "0.5",
+        ] + extraArguments
+        let process = try await launch(arguments, folder: folder, captureStandardError: captureStandardError)
+        return ManagerFixture(
+            folder: folder, address: address, authkeyPath: authkeyPath, journalPath: journalPath,
+            arguments: arguments, capturesStandardError: captureStandardError, process: process
+        )
     }
 
-    private init(folder: String, address: ManagerAddress, authkeyPath: String, process: ChildProcess) {
+    private static func launch(_ arguments: [String], folder: String, captureStandardError: Bool) async throws -> ChildProcess {
+        let process = try ChildProcess(
+            "durablectl", arguments, environment: ["DURABLE_MANAGER_HOME": folder], captureStandardError: captureStandardError
+        )
+        guard let ready = await process.nextLine(), ready.contains("listening") else {
+            let status = await process.waitForExit(timeout: .seconds(1))
+            throw FixtureError("the manager did not start (exit status \(status)) \(process.standardErrorText())")
+        }
+        return process
+    }
+
+    private init(
+        folder: String, address: ManagerAddress, authkeyPath: String, journalPath: String,
+        arguments: [String], capturesStandardError: Bool, process: ChildProcess
+    ) {
         self.folder = folder
         self.address = address
         self.authkeyPath = authkeyPath
-        self.process = process
+        self.journalPath = journalPath
+        self.arguments = arguments
+        self.capturesStandardError = capturesStandardError
+        self.current = Mutex(process)
     }
 
     var pid: Int32 { process.pid }
@@ -50,9 +80,32 @@ final class ManagerFixture: Sendable {
         try ChildProcess("durable-test-client", ["\(address)", authkeyPath, role] + arguments)
     }
 
+    /// Kills the manager with SIGKILL, as a crash would, and waits until it is gone. The folder,
+    /// socket file, authkey and journal stay for ``restart()``.
+    func kill() async {
+        // Only a live process: a pid that was waited for may already belong to another one.
+        if process.process.isRunning { process.signal(SIGKILL) }
+        await process.waitForExit(timeout: .seconds(10))
+    }
+
+    /// Stops the manager cleanly with SIGTERM (its final checkpoint) and keeps its files.
+    /// - Returns: its exit status.
+    @discardableResult
+    func terminate(timeout: Duration = .seconds(30)) async -> Int32 {
+        if process.process.isRunning { process.signal(SIGTERM) }
+        return await process.waitForExit(timeout: timeout)
+    }
+
+    /// Starts a new manager on the same socket, authkey, journal and arguments, once the
+    /// previous process is gone (after ``kill()`` or ``terminate(timeout:)``).
+    func restart() async throws {
+        let next = try await Self.launch(arguments, folder: folder, captureStandardError: capturesStandardError)
+        current.withLock { $0 = next }
+    }
+
     /// Stops the manager by its pid (SIGTERM, then SIGKILL if it lingers) and removes its files.
     func stop() async {
-        process.signal(SIGTERM)
+        if process.process.isRunning { process.signal(SIGTERM) }
         await process.waitForExit(timeout: .seconds(10))
         try? FileManager.default.removeItem(atPath: folder)
     }

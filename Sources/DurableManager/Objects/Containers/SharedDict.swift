@@ -151,8 +151,9 @@ package final class SharedDict: SharedObject {
             store(key, value)
             return value
         case "update":
-            try arguments.expect(1...1)
-            try update(with: arguments[0], method: method)
+            // d.update() with nothing is valid Python, and changes nothing.
+            try arguments.expect(0...1)
+            if arguments.count == 1 { try update(with: arguments[0], method: method) }
             return (.null)
         case "clear":
             try arguments.expect(0...0)
@@ -175,9 +176,13 @@ package final class SharedDict: SharedObject {
             for (key, value) in pairs { store(try self.key(key, method), value) }
         case .array(let pairs):
             var staged: [(Value, Value)] = []
-            for pair in pairs {
-                guard case .array(let parts) = pair, parts.count == 2 else {
+            for (index, pair) in pairs.enumerated() {
+                guard case .array(let parts) = pair else {
                     throw .wrongType(method: method, expected: "a map or a list of [key, value] pairs", got: pair)
+                }
+                // Python: a sequence of the wrong length is a ValueError, not a TypeError.
+                guard parts.count == 2 else {
+                    throw ManagerError(.valueError, "\(method): element #\(index) has length \(parts.count); 2 is required")
                 }
                 staged.append((try key(parts[0], method), parts[1]))
             }

@@ -73,8 +73,10 @@ package final class SharedList: WholeStateObject {
             return (.null)
         case "pop":
             try arguments.expect(0...1)
+            // As Python, a bad argument is a TypeError even on an empty list.
+            let index = try arguments.int(0, default: -1)
             guard !items.isEmpty else { throw ManagerError(.indexError, "pop from empty list") }
-            return (items.remove(at: try position(arguments.int(0, default: -1), "pop index out of range")))
+            return (items.remove(at: try position(index, "pop index out of range")))
         case "remove":
             try arguments.expect(1...1)
             guard let index = items.firstIndex(where: { $0.pythonEquals(arguments[0]) }) else {

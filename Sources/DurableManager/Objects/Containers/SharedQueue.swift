@@ -94,11 +94,16 @@ package final class SharedQueue: SharedObject {
         case "put", "put_nowait":
             try arguments.expect(method == "put" ? 1...3 : 1...1)
             let block = method == "put" ? try arguments.bool(1, default: true) : false
-            return try put(arguments[0], block: block, timeout: arguments.timeout(2), call)
+            let timeout = try arguments.timeout(2)
+            // Python checks the timeout of a blocking put only on a bounded queue.
+            if maxsize > 0, block { try Self.refuseNegativeTimeout(arguments, 2) }
+            return try put(arguments[0], block: block, timeout: timeout, call)
         case "get", "get_nowait":
             try arguments.expect(method == "get" ? 0...2 : 0...0)
             let block = method == "get" ? try arguments.bool(0, default: true) : false
-            return try get(block: block, timeout: arguments.timeout(1), call)
+            let timeout = try arguments.timeout(1)
+            if block { try Self.refuseNegativeTimeout(arguments, 1) }
+            return try get(block: block, timeout: timeout, call)
         case "qsize":
             try arguments.expect(0...0)
             return .returned(.int(Int64(items.count)))
@@ -129,6 +134,13 @@ package final class SharedQueue: SharedObject {
 
     package var heldReferences: [ObjectReference] {
         items.flatMap(\.references) + putters.payloads.flatMap(\.references)
+    }
+
+    /// Python's `queue.Queue` raises `ValueError` for a negative timeout, even when the call
+    /// could complete at once.
+    private static func refuseNegativeTimeout(_ arguments: Arguments, _ index: Int) throws(ManagerError) {
+        guard index < arguments.count, Value.pythonOrder(arguments[index], 0) == true else { return }
+        throw ManagerError(.valueError, "'timeout' must be a non-negative number, got \(arguments[index])")
     }
 
     private func put(_ item: Value, block: Bool, timeout: TimeAmount?, _ call: PendingCall) throws(ManagerError) -> CallOutcome {

@@ -3,9 +3,11 @@ package import NIOCore
 
 /// A shared `Semaphore` or `BoundedSemaphore`.
 ///
-/// Permits taken by a session and not given back are returned when the session ends, so a
-/// worker that dies holding a slot of a pool does not shrink the pool for good. A bounded
-/// semaphore refuses a release past its initial value with `ValueError`, as Python's does.
+/// A BoundedSemaphore counts slots of a pool: permits a session took and did not give back are
+/// returned when the session ends, so a worker that dies holding a slot does not shrink the pool
+/// for good. A plain Semaphore is often a signal (one side releases, the other acquires), so
+/// nothing is returned for it, as in Python. A bounded semaphore refuses a release past its
+/// initial value with `ValueError`, as Python's does.
 package final class SharedSemaphore: SharedObject {
     package private(set) var value: Int
     /// The initial value, for a BoundedSemaphore.
@@ -72,8 +74,10 @@ package final class SharedSemaphore: SharedObject {
     }
 
     package func sessionEnded(_ sessionID: String) {
-        guard let count = held.removeValue(forKey: sessionID), count > 0 else { return }
-        release(count)
+        guard let bound, let count = held.removeValue(forKey: sessionID), count > 0 else { return }
+        // Another session may have given those permits back already (a semaphore has no owner):
+        // a bounded one still never goes past its initial value.
+        release(min(count, bound - value))
     }
 
     private func release(_ count: Int) {
