@@ -16,6 +16,6 @@ struct Durablectl: AsyncParsableCommand {
               durablectl ping
               durablectl shutdown
             """,
-        subcommands: [Serve.self, Ping.self, Shutdown.self]
+        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self]
     )
 }

@@ -273,6 +273,29 @@ struct JournalFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: manager.journalPath)) == bytes)
     }
 
+    @Test func durablectlCheckpointsAStoppedJournalAndRefusesARunningOne() async throws {
+        let manager = try JournalTests.DurableManagerProcess()
+        try await manager.start()
+        let client = try await manager.connect()
+        let counts: DictProxy<String, Int> = try await client.dict("counts")
+        for index in 0..<50 { try await counts.set("k\(index % 10)", index) }
+        let running = try ChildProcess("durablectl", ["checkpoint", "--journal", manager.journalPath], captureStandardError: true)
+        #expect(await running.waitForExit() == 75)
+        #expect(running.standardErrorText().contains("another manager (pid \(manager.process!.pid))"))
+        await client.shutdown()
+        await manager.kill()
+
+        let offline = try ChildProcess("durablectl", ["checkpoint", "--journal", manager.journalPath])
+        #expect(await offline.nextLine()?.contains("1 objects, 51 records folded in (last stop unclean)") == true)
+        #expect(await offline.waitForExit() == 0)
+        try await manager.start()
+        let again = try await manager.connect()
+        let restored: DictProxy<String, Int> = try await again.dict("counts")
+        #expect(try await restored.items().map(\.value) == Array(40..<50))
+        await again.shutdown()
+        await manager.stop()
+    }
+
     @Test func aSecondManagerOnTheSameJournalIsRefused() async throws {
         let manager = try JournalTests.DurableManagerProcess()
         try await manager.start()

@@ -42,6 +42,9 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     static func full(_ path: String, _ detail: String) -> JournalError { .init(.full, path: path, detail: detail) }
     static func inUse(_ path: String, _ detail: String) -> JournalError { .init(.inUse, path: path, detail: detail) }
 
+    /// Another manager has the journal open.
+    public var isInUse: Bool { code == .inUse }
+
     /// The disk (or the database's page limit) is full.
     public var isDiskFull: Bool { code == .full }
 

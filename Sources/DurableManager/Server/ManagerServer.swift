@@ -94,7 +94,16 @@ public struct ManagerServer: Service, CustomStringConvertible {
             return NIOLoopBound(store, eventLoop: loop)
         }.get()
         if let file = journalFile, let info = startInfo, let settings = configuration.journal {
-            try await recover(store, from: file, info: info, settings: settings, started: started, on: loop)
+            let report = try await JournalRecovery.recover(store, from: file, info: info, settings: settings, on: loop, logger: logger)
+            logger.info("restored the journal", metadata: [
+                "journal": "\(file.path)", "objects": "\(report.objects)", "replayed": "\(report.replayed)",
+                "lastStop": "\(info.cleanShutdown ? "clean" : "unclean")", "epoch": "\(info.epoch)",
+                "durability": "\(settings.durability)",
+                "ms": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)",
+            ])
+            if settings.durability == .relaxed {
+                logger.warning("durability relaxed: calls are answered before their commit; a crash loses up to 100 ms of acknowledged changes")
+            }
         }
         let connections = ConnectionRegistry()
 
@@ -143,40 +152,5 @@ public struct ManagerServer: Service, CustomStringConvertible {
             await journalFile.close(clean: checkpointed)
         }
         logger.info("manager stopped")
-    }
-
-    /// Loads the last checkpoint, replays the journal after it, and starts journaling.
-    private func recover(
-        _ store: NIOLoopBound<ObjectStore>, from file: JournalFile, info: JournalFile.StartInfo,
-        settings: Configuration.Journal, started: NIODeadline, on loop: any EventLoop
-    ) async throws {
-        let stored = try await file.run { try $0.loadObjects() }
-        try await loop.submit { try store.value.restore(stored) }.get()
-        var replayed = 0
-        var after = info.checkpointSeq
-        while true {
-            let records = try await file.run { [after] in try $0.records(after: after, limit: 20_000) }
-            guard let last = records.last else { break }
-            try await loop.submit { try store.value.replay(records) }.get()
-            replayed += records.count
-            after = last.seq
-        }
-        let objects = try await loop.submit {
-            let journal = Journal(
-                file: file, durability: settings.durability, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,
-                checkpointEvery: settings.checkpointEvery, eventLoop: loop, logger: logger
-            )
-            store.value.attach(journal, restored: !store.value.objects.isEmpty)
-            return store.value.objects.count
-        }.get()
-        logger.info("restored the journal", metadata: [
-            "journal": "\(file.path)", "objects": "\(objects)", "replayed": "\(replayed)",
-            "lastStop": "\(info.cleanShutdown ? "clean" : "unclean")", "epoch": "\(info.epoch)",
-            "durability": "\(settings.durability)",
-            "ms": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)",
-        ])
-        if settings.durability == .relaxed {
-            logger.warning("durability relaxed: calls are answered before their commit; a crash loses up to 100 ms of acknowledged changes")
-        }
     }
 }

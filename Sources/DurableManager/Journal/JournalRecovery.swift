@@ -1,0 +1,40 @@
+import DurableWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Start-up from a journal: the last checkpoint, then every record after it, in order.
+enum JournalRecovery {
+    struct Report: Sendable {
+        var objects: Int
+        var replayed: Int
+    }
+
+    /// Loads the last checkpoint into `store`, replays the journal after it in chunks on the
+    /// store's loop, and starts journaling.
+    static func recover(
+        _ store: NIOLoopBound<ObjectStore>, from file: JournalFile, info: JournalFile.StartInfo,
+        settings: ManagerServer.Configuration.Journal, on loop: any EventLoop, logger: Logger
+    ) async throws -> Report {
+        let stored = try await file.run { try $0.loadObjects() }
+        try await loop.submit { try store.value.restore(stored) }.get()
+        var replayed = 0
+        var after = info.checkpointSeq
+        while true {
+            let records = try await file.run { [after] in try $0.records(after: after, limit: 20_000) }
+            guard let last = records.last else { break }
+            try await loop.submit { try store.value.replay(records) }.get()
+            replayed += records.count
+            after = last.seq
+        }
+        let objects = try await loop.submit {
+            let journal = Journal(
+                file: file, durability: settings.durability, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,
+                checkpointEvery: settings.checkpointEvery, eventLoop: loop, logger: logger
+            )
+            store.value.attach(journal, restored: !store.value.objects.isEmpty)
+            return store.value.objects.count
+        }.get()
+        return Report(objects: objects, replayed: replayed)
+    }
+}
