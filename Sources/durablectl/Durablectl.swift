@@ -15,7 +15,8 @@ struct Durablectl: AsyncParsableCommand {
               durablectl serve
               durablectl ping
               durablectl shutdown
+              durablectl bench --op dict_set --clients 8 --total 40000
             """,
-        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self]
+        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self, Bench.self]
     )
 }

@@ -133,7 +133,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         try await withGracefulShutdownHandler {
             try await stopped.futureResult.get()
         } onGracefulShutdown: {
-            logger.info("shutting down on signal")
+            logger.info("shutting down (signal, or the client that started the manager went away)")
             stopped.succeed()
         }
         for listener in listeners { try? await listener.close() }
