@@ -7,61 +7,13 @@ import Testing
 /// stop the start without being touched, and a full journal refuses writes without losing any.
 @Suite(.serialized)
 struct JournalTests {
-    /// A manager process on a journal that outlives it, so a test can kill and restart it.
-    final class DurableManagerProcess {
-        let folder: String
-        var process: ChildProcess?
-        let extra: [String]
-        var address: ManagerAddress { .unixDomainSocket(path: folder + "/manager.sock") }
-        var journalPath: String { folder + "/manager.sqlite" }
-
-        init(extra: [String] = []) throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-journal-\(UUID().uuidString.prefix(8))").path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            self.extra = extra
-        }
-
-        /// Starts `durablectl serve`; returns the stderr-free exit status if it did not start.
-        func start() async throws {
-            let child = try launch()
-            guard let ready = await child.nextLine(), ready.contains("listening") else {
-                throw FixtureError("the manager did not start (exit \(await child.waitForExit(timeout: .seconds(5))))")
-            }
-            process = child
-        }
-
-        func launch(capturingStandardError: Bool = false) throws -> ChildProcess {
-            try ChildProcess("durablectl", [
-                "serve", "--listen", "\(address)", "--authkey-file", folder + "/authkey", "--journal", journalPath,
-                "--log-level", "warning", "--session-grace", "0.2",
-            ] + extra, captureStandardError: capturingStandardError)
-        }
-
-        func connect() async throws -> SyncManager {
-            try await SyncManager.connect(to: address, authkey: try Authkey(contentsOf: folder + "/authkey"))
-        }
-
-        func kill() async {
-            process?.signal(SIGKILL)
-            await process?.waitForExit()
-        }
-
-        func stop() async {
-            process?.signal(SIGTERM)
-            await process?.waitForExit()
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: folder) }
-    }
-
     struct Job: Codable, Sendable, Equatable {
         var id: Int
         var input: String
     }
 
     @Test func everyJournaledTypeAndMutatingMethodSurvivesAKillAndACleanStop() async throws {
-        let manager = try DurableManagerProcess()
-        try await manager.start()
+        let manager = try await ManagerFixture.start()
         var client = try await manager.connect()
 
         let jobs: DictProxy<String, Job> = try await client.dict("jobs")
@@ -157,7 +109,7 @@ struct JournalTests {
         try await check(client, after: "before any restart")
 
         await manager.kill()
-        try await manager.start()
+        try await manager.restart()
         client = try await manager.connect()
         try await check(client, after: "SIGKILL")
         // Queue order survives: the items come out as they went in.
@@ -181,8 +133,8 @@ struct JournalTests {
         #expect(try await client.lock("printer").locked() == false)
 
         await client.shutdown()
-        await manager.stop()
-        try await manager.start()
+        await manager.terminate()
+        try await manager.restart()
         client = try await manager.connect()
         try await check(client, after: "a clean stop")
         await client.shutdown()
@@ -207,47 +159,56 @@ struct JournalFileTests {
         await python.waitForExit()
     }
 
-    /// Starts a manager that must refuse its journal; returns its exit status and stderr.
-    private func refusedStart(_ manager: JournalTests.DurableManagerProcess) async throws -> (Int32, String) {
-        let child = try manager.launch(capturingStandardError: true)
+    /// A journal path in a new temporary folder.
+    private func newJournalPath() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-file-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder + "/manager.sqlite"
+    }
+
+    /// Starts a manager on `journal` that must refuse it; returns its exit status and stderr.
+    private func refusedStart(journal: String) async throws -> (Int32, String) {
+        let folder = URL(fileURLWithPath: journal).deletingLastPathComponent().path
+        let child = try ChildProcess("durablectl", [
+            "serve", "--listen", "unix:\(folder)/refused.sock", "--authkey-file", folder + "/authkey", "--journal", journal,
+        ], captureStandardError: true)
         let status = await child.waitForExit(timeout: .seconds(20))
         return (status, child.standardErrorText())
     }
 
     @Test func aFileThatIsNotAJournalIsRefusedAndLeftUntouched() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
+        let journal = try newJournalPath()
         let garbage = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
-        try garbage.write(to: URL(fileURLWithPath: manager.journalPath))
-        let (status, stderr) = try await refusedStart(manager)
+        try garbage.write(to: URL(fileURLWithPath: journal))
+        let (status, stderr) = try await refusedStart(journal: journal)
         #expect(status != 0)
-        #expect(stderr.contains(manager.journalPath))
+        #expect(stderr.contains(journal))
         #expect(stderr.contains("is not a DurableManager journal"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: manager.journalPath)) == garbage)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == garbage)
     }
 
     @Test func anotherApplicationsDatabaseIsRefusedAndLeftUntouched() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
-        try await sqlite(manager.journalPath, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'ada');")
-        let before = try Data(contentsOf: URL(fileURLWithPath: manager.journalPath))
-        let (status, stderr) = try await refusedStart(manager)
+        let journal = try newJournalPath()
+        try await sqlite(journal, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'ada');")
+        let before = try Data(contentsOf: URL(fileURLWithPath: journal))
+        let (status, stderr) = try await refusedStart(journal: journal)
         #expect(status != 0)
         #expect(stderr.contains("another application"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: manager.journalPath)) == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == before)
     }
 
     @Test func aJournalFromANewerVersionIsRefused() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
-        try await manager.start()
-        await manager.stop()
+        let manager = try await ManagerFixture.start()
+        await manager.terminate()
         try await sqlite(manager.journalPath, "INSERT INTO schema_migrations VALUES (99, '0099_future.sql', 0);")
-        let (status, stderr) = try await refusedStart(manager)
+        let (status, stderr) = try await refusedStart(journal: manager.journalPath)
         #expect(status != 0)
         #expect(stderr.contains("written by a newer version (schema 99, this build reads up to 1)"))
+        await manager.stop()
     }
 
     @Test func aDamagedJournalStopsTheStartAndIsLeftUntouched() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
-        try await manager.start()
+        let manager = try await ManagerFixture.start()
         let client = try await manager.connect()
         let big: DictProxy<Int, String> = try await client.dict("big")
         for index in 0..<300 { try await big.set(index, String(repeating: "v", count: 500)) }
@@ -266,29 +227,29 @@ struct JournalFileTests {
             bytes.replaceSubrange(offset..<offset + 100, with: Data(repeating: 0xA5, count: 100))
         }
         try bytes.write(to: URL(fileURLWithPath: manager.journalPath))
-        let (status, stderr) = try await refusedStart(manager)
+        let (status, stderr) = try await refusedStart(journal: manager.journalPath)
         #expect(status != 0)
         #expect(stderr.contains(manager.journalPath))
         #expect(stderr.contains("damaged") || stderr.contains("not a DurableManager journal"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: manager.journalPath)) == bytes)
+        await manager.stop()
     }
 
     @Test func durablectlCheckpointsAStoppedJournalAndRefusesARunningOne() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
-        try await manager.start()
+        let manager = try await ManagerFixture.start()
         let client = try await manager.connect()
         let counts: DictProxy<String, Int> = try await client.dict("counts")
         for index in 0..<50 { try await counts.set("k\(index % 10)", index) }
         let running = try ChildProcess("durablectl", ["checkpoint", "--journal", manager.journalPath], captureStandardError: true)
         #expect(await running.waitForExit() == 75)
-        #expect(running.standardErrorText().contains("another manager (pid \(manager.process!.pid))"))
+        #expect(running.standardErrorText().contains("another manager (pid \(manager.pid))"))
         await client.shutdown()
         await manager.kill()
 
         let offline = try ChildProcess("durablectl", ["checkpoint", "--journal", manager.journalPath])
         #expect(await offline.nextLine()?.contains("1 objects, 51 records folded in (last stop unclean)") == true)
         #expect(await offline.waitForExit() == 0)
-        try await manager.start()
+        try await manager.restart()
         let again = try await manager.connect()
         let restored: DictProxy<String, Int> = try await again.dict("counts")
         #expect(try await restored.items().map(\.value) == Array(40..<50))
@@ -297,21 +258,15 @@ struct JournalFileTests {
     }
 
     @Test func aSecondManagerOnTheSameJournalIsRefused() async throws {
-        let manager = try JournalTests.DurableManagerProcess()
-        try await manager.start()
-        let second = try JournalTests.DurableManagerProcess()
-        let child = try ChildProcess("durablectl", [
-            "serve", "--listen", "unix:\(second.folder)/other.sock", "--authkey-file", second.folder + "/authkey",
-            "--journal", manager.journalPath,
-        ], captureStandardError: true)
-        #expect(await child.waitForExit(timeout: .seconds(20)) != 0)
-        #expect(child.standardErrorText().contains("another manager (pid \(manager.process!.pid))"))
+        let manager = try await ManagerFixture.start()
+        let (status, stderr) = try await refusedStart(journal: manager.journalPath)
+        #expect(status != 0)
+        #expect(stderr.contains("another manager (pid \(manager.pid))"))
         await manager.stop()
     }
 
     @Test func aFullJournalRefusesWritesLosesNothingAndRecoversWhenSpaceReturns() async throws {
-        let manager = try JournalTests.DurableManagerProcess(extra: ["--journal-max-pages", "120"])
-        try await manager.start()
+        let manager = try await ManagerFixture.start(extraArguments: ["--journal-max-pages", "120"])
         let client = try await manager.connect()
         let status: DictProxy<String, String> = try await client.dict("status")
         let bystander: ListProxy<Int> = try await client.list("small")
@@ -339,7 +294,7 @@ struct JournalFileTests {
         #expect(try await status["latest"] == "after")
         await client.shutdown()
         await manager.kill()
-        try await manager.start()
+        try await manager.restart()
         let again = try await manager.connect()
         let restored: DictProxy<String, String> = try await again.dict("status")
         #expect(try await restored["latest"] == "after")
