@@ -17,6 +17,6 @@ struct Durablectl: AsyncParsableCommand {
               durablectl shutdown
               durablectl bench --op dict_set --clients 8 --total 40000
             """,
-        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self, Bench.self]
+        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self, Call.self, Bench.self]
     )
 }
