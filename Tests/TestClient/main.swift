@@ -19,7 +19,9 @@ func say(_ line: String) {
 
 let address = try ManagerAddress(parsing: arguments[1])
 let authkey = try Authkey(contentsOf: arguments[2])
-let manager = try await SyncManager.connect(to: address, authkey: authkey)
+// The workers report a lost connection themselves and reconnect with a new manager object, so
+// the library's own reconnect is off: a call after a drop fails at once.
+let manager = try await SyncManager.connect(to: address, authkey: authkey, reconnectWindow: .zero)
 let role = arguments[3]
 let rest = Array(arguments.dropFirst(4))
 
@@ -197,7 +199,7 @@ func reconnect(replacing old: SyncManager) async -> SyncManager {
     await old.shutdown()
     let deadline = ContinuousClock.now + .seconds(60)
     while ContinuousClock.now < deadline {
-        if let connection = try? await SyncManager.connect(to: address, authkey: authkey) { return connection }
+        if let connection = try? await SyncManager.connect(to: address, authkey: authkey, reconnectWindow: .zero) { return connection }
         try? await Task.sleep(for: .milliseconds(50))
     }
     say("gave up: no manager for 60 s")

@@ -5,10 +5,27 @@ package import OrderedCollections
 /// The methods of object 0, the manager itself: creating and opening objects, listing them,
 /// and the operator's calls.
 extension ObjectStore {
-    static let managerMethods = ["checkpoint", "create", "delete", "objects", "ping", "shutdown"]
+    static let managerMethods = ["adopt", "checkpoint", "create", "delete", "objects", "ping", "shutdown"]
 
     func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
         switch method {
+        case "adopt":
+            // A client that reconnected (after a disconnect or a restart of the manager) names the
+            // objects its proxies refer to, with how many proxies each.
+            try arguments.expect(1...1)
+            guard case .map(let held) = arguments[0] else {
+                throw .wrongType(method: method, expected: "a map from object id to proxy count", got: arguments[0])
+            }
+            var counts: [UInt64: Int] = [:]
+            for (key, value) in held {
+                guard case .int(let id) = key, case .int(let count) = value else {
+                    throw .wrongType(method: method, expected: "int ids and counts", got: key)
+                }
+                counts[UInt64(bitPattern: id)] = Int(count)
+            }
+            call.session.adopt(counts)
+            scheduleSweep()
+            return .returned(.null)
         case "checkpoint":
             try arguments.expect(0...0)
             guard let journal else { throw ManagerError(.valueError, "this manager keeps no journal") }

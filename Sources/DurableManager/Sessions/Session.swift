@@ -36,6 +36,12 @@ package final class Session {
         }
     }
 
+    /// A client that reconnected says how many proxies it holds on each object: that replaces
+    /// what the session counted, since the client may have dropped or made some while away.
+    func adopt(_ counts: [UInt64: Int]) {
+        references = counts.filter { $0.value > 0 }
+    }
+
     /// The client dropped a proxy. Returns true when that was the client's last one.
     func release(_ objectID: UInt64) -> Bool {
         guard let count = references[objectID] else { return false }

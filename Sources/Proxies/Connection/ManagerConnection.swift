@@ -10,35 +10,74 @@ import Synchronization
 /// caller still receives the manager's last word, so an item a `get` had already taken is never
 /// dropped on the floor.
 public final class ManagerConnection: Sendable {
-    private let channel: any Channel
-    private let handler: NIOLoopBound<ClientConnectionHandler>
+    /// One authenticated channel to the manager.
+    private struct Link: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<ClientConnectionHandler>
+        let epoch: UInt64
+    }
+
+    private struct State: Sendable {
+        var link: Link
+        var closed = false
+        /// The reconnect every caller waits for after the channel went down.
+        var reconnecting: Task<Link, any Error>?
+    }
+
+    private let state: Mutex<State>
+    /// How many proxies this process holds on each object, so that a reconnected session tells
+    /// the manager exactly what it refers to.
+    private let liveProxies = Mutex<[UInt64: Int]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
-    /// The manager run this connection talks to.
-    public let epoch: UInt64
+    private let authkey: Authkey
+    private let maxFrameSize: Int
+    /// How long calls wait for the manager to come back after the connection dropped.
+    private let reconnectWindow: Duration
+    /// This client's session: the same one across reconnects.
+    public let sessionID: String
     /// Where the manager listens.
     public let address: ManagerAddress
 
-    private init(channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>, epoch: UInt64, address: ManagerAddress) {
-        self.channel = channel
-        self.handler = handler
-        self.epoch = epoch
+    /// The manager run this connection talks to (it changes when the manager restarts).
+    public var epoch: UInt64 { state.withLock { $0.link.epoch } }
+
+    private init(link: Link, address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int, reconnectWindow: Duration) {
+        self.state = Mutex(State(link: link))
         self.address = address
+        self.authkey = authkey
+        self.sessionID = sessionID
+        self.maxFrameSize = maxFrameSize
+        self.reconnectWindow = reconnectWindow
     }
 
     /// Connects and runs the authkey handshake.
+    ///
+    /// When the connection drops later (the manager restarted, a network blip), the next call
+    /// reconnects under the same session for up to `reconnectWindow` and tells the manager which
+    /// objects this process's proxies still refer to; proxies keep working. Calls that were in
+    /// flight when it dropped fail with `.connectionLost`: they may or may not have been applied.
     /// - Parameters:
     ///   - address: Where the manager listens.
     ///   - authkey: The manager's authkey.
     ///   - sessionID: The session to open or resume; a new random one by default.
     ///   - maxFrameSize: The largest reply accepted.
+    ///   - reconnectWindow: How long a call waits for the manager to come back.
     /// - Throws: ``ManagerError`` with `.authenticationFailed` for a wrong key, `.connectionLost`
     ///   when nothing listens there.
     public static func connect(
         to address: ManagerAddress,
         authkey: Authkey,
         sessionID: String = randomSessionID(),
-        maxFrameSize: Int = 64 << 20
+        maxFrameSize: Int = 64 << 20,
+        reconnectWindow: Duration = .seconds(30)
     ) async throws(ManagerError) -> ManagerConnection {
+        let link = try await open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize)
+        return ManagerConnection(
+            link: link, address: address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, reconnectWindow: reconnectWindow
+        )
+    }
+
+    private static func open(_ address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int) async throws(ManagerError) -> Link {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let ready = loop.makePromise(of: UInt64.self)
         let bootstrap = ClientBootstrap(group: loop)
@@ -66,10 +105,56 @@ public final class ManagerConnection: Sendable {
         }
         do {
             let epoch = try await ready.futureResult.get()
-            return ManagerConnection(channel: channel, handler: handler, epoch: epoch, address: address)
+            return Link(channel: channel, handler: handler, epoch: epoch)
         } catch {
             try? await channel.close()
             throw error as? ManagerError ?? ManagerError(.connectionLost, "the handshake with \(address) failed: \(error)")
+        }
+    }
+
+    /// The open link, reconnecting first if the channel went down.
+    private func currentLink() async throws(ManagerError) -> Link {
+        let (link, closed) = state.withLock { ($0.link, $0.closed) }
+        if closed { throw ManagerError(.connectionLost, "the connection to \(address) was closed by this client") }
+        if link.channel.isActive { return link }
+        let reconnect = state.withLock { state in
+            if let running = state.reconnecting { return running }
+            let started = Task { try await self.reconnect() }
+            state.reconnecting = started
+            return started
+        }
+        do {
+            return try await reconnect.value
+        } catch {
+            throw error as? ManagerError ?? ManagerError(.connectionLost, "cannot reconnect to \(address): \(error)")
+        }
+    }
+
+    /// Retries the connection (same session) with a growing pause until the window closes, then
+    /// tells the manager which objects this process still holds proxies to.
+    private func reconnect() async throws -> Link {
+        defer { state.withLock { $0.reconnecting = nil } }
+        let clock = ContinuousClock()
+        let deadline = clock.now + reconnectWindow
+        var pause = Duration.milliseconds(20)
+        while true {
+            do {
+                let link = try await Self.open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize)
+                let held = liveProxies.withLock { proxies in
+                    Value.map(.init(uniqueKeysWithValues: proxies.map { (Value.int(Int64(bitPattern: $0.key)), Value.int(Int64($0.value))) }))
+                }
+                _ = try await send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
+                state.withLock { $0.link = link }
+                return link
+            } catch let error as ManagerError where error.code == .authenticationFailed {
+                throw error
+            } catch {
+                guard clock.now + pause < deadline, !state.withLock({ $0.closed }) else {
+                    throw ManagerError(.connectionLost, "the manager at \(address) did not come back within \(reconnectWindow): \(error)")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
         }
     }
 
@@ -84,17 +169,23 @@ public final class ManagerConnection: Sendable {
     /// Calls `method` on object `target` (0 is the manager itself) and waits for the reply.
     /// - Throws: ``ManagerError`` from the manager, or `.connectionLost`.
     public func call(_ target: UInt64, _ method: String, _ arguments: [Value]) async throws(ManagerError) -> Value {
-        let id = nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let request = Request(id: id, target: target, method: method, arguments: arguments, owner: Self.currentOwner())
-        let handler = handler
-        let result = await withTaskCancellationHandler {
+        let link = try await currentLink()
+        return try await send(Request(id: nextID(), target: target, method: method, arguments: arguments, owner: Self.currentOwner()), on: link).get()
+    }
+
+    private func nextID() -> UInt64 {
+        nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    private func send(_ request: Request, on link: Link) async -> Result<Value, ManagerError> {
+        let handler = link.handler
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (reply: ClientConnectionHandler.Reply) in
                 handler.eventLoop.execute { handler.value.send(request, reply: reply) }
             }
         } onCancel: {
-            handler.eventLoop.execute { handler.value.sendOneWay(.cancel(id: id)) }
+            handler.eventLoop.execute { handler.value.sendOneWay(.cancel(id: request.id)) }
         }
-        return try result.get()
     }
 
     /// Where decoding finds the connection, so that references in replies become proxies.
@@ -107,14 +198,26 @@ public final class ManagerConnection: Sendable {
         return decoder
     }
 
+    /// A proxy to `objectID` was made in this process.
+    func retain(_ objectID: UInt64) {
+        liveProxies.withLock { $0[objectID, default: 0] += 1 }
+    }
+
     /// Tells the manager this client dropped a proxy to `objectID`.
     func release(_ objectID: UInt64) {
-        let handler = handler
+        liveProxies.withLock { proxies in
+            if let count = proxies[objectID], count > 1 { proxies[objectID] = count - 1 } else { proxies[objectID] = nil }
+        }
+        let handler = state.withLock { $0.link.handler }
         handler.eventLoop.execute { handler.value.sendOneWay(.release(objects: [objectID])) }
     }
 
-    /// Closes the connection; calls in flight fail with `.connectionLost`.
+    /// Closes the connection for good; calls in flight fail with `.connectionLost`.
     public func close() async {
+        let channel = state.withLock { state in
+            state.closed = true
+            return state.link.channel
+        }
         try? await channel.close()
     }
 

@@ -64,8 +64,15 @@ public final class SyncManager: Sendable {
     /// default ``StateFolder``.
     /// - Throws: ``ManagerError`` `.authenticationFailed` for a wrong key, `.connectionLost`
     ///   when nothing listens at `address`.
-    public static func connect(to address: ManagerAddress = StateFolder.default.socketAddress, authkey: Authkey) async throws -> SyncManager {
-        SyncManager(connection: try await ManagerConnection.connect(to: address, authkey: authkey), process: nil)
+    /// - Parameter reconnectWindow: How long a call waits for the manager to come back when the
+    ///   connection drops (a restart of the manager); proxies keep working once it is back. Zero
+    ///   makes every call after a drop fail at once with `.connectionLost`.
+    public static func connect(
+        to address: ManagerAddress = StateFolder.default.socketAddress,
+        authkey: Authkey,
+        reconnectWindow: Duration = .seconds(30)
+    ) async throws -> SyncManager {
+        SyncManager(connection: try await ManagerConnection.connect(to: address, authkey: authkey, reconnectWindow: reconnectWindow), process: nil)
     }
 
     /// The process id of the manager this client started, or nil when it connected to one.

@@ -27,6 +27,7 @@ public final class ProxyHandle: Sendable {
     init(reference: ObjectReference, connection: ManagerConnection) {
         self.reference = reference
         self.connection = connection
+        connection.retain(reference.id)
     }
 
     deinit {
