@@ -99,7 +99,7 @@ extension ObjectStore {
         let failure = ManagerError(.journalFailure, "a journal write failed; the object is being restored from the journal, retry")
         for id in ids { objects[id]?.object.failWaiters(failure) }
         restoring.formUnion(ids)
-        journal.file.run(on: eventLoop) { connection in
+        journal.onJournalThread { connection in
             try ids.map { id in
                 (id, try connection.loadObjects(only: id), try connection.records(after: 0, limit: .max, object: id))
             }

@@ -6,10 +6,11 @@ import NIOPosix
 import Glibc
 #endif
 
-/// The journal's SQLite file and the one thread that uses it.
+/// The journal's SQLite file and the thread that uses it.
 ///
-/// Every statement runs on this type's single-thread pool, one job after another, so commits,
-/// checkpoints and reads never interleave and the connection needs no lock.
+/// Statements run on this type's single-thread pool, one job after another, or, for a `normal`
+/// commit, on the manager's loop while no pool job runs (``Journal`` keeps that rule): the
+/// connection is never used by two threads at once, so it needs no lock.
 package final class JournalFile: Sendable {
     /// What the journal said at start-up.
     package struct StartInfo: Sendable {
@@ -37,7 +38,7 @@ package final class JournalFile: Sendable {
     /// Held with `flock` while the manager runs, so that a second manager cannot open the same
     /// journal (readers such as `durablectl` do not take it).
     private let lockDescriptor: Int32
-    /// Touched only from `pool`'s one thread (see the type's comment).
+    /// Never used by two threads at once (see the type's comment).
     private nonisolated(unsafe) let connection: JournalConnection
 
     private init(path: String, pool: NIOThreadPool, connection: JournalConnection, lockDescriptor: Int32) {
@@ -89,6 +90,11 @@ package final class JournalFile: Sendable {
     func run<Result: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
         let connection = UncheckedBox(connection)
         return pool.runIfActive(eventLoop: eventLoop) { try body(connection.value) }
+    }
+
+    /// Commits on the calling thread: only while no job runs on the journal's thread.
+    func commitOnLoop(_ records: [JournalRecord]) throws {
+        try connection.commit(records)
     }
 
     /// Runs `body` with the connection on the journal's thread.

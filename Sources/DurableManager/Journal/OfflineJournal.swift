@@ -38,6 +38,7 @@ public enum OfflineJournal {
                 store, from: file, info: info, settings: .init(path: path, durability: .full), on: loop, logger: logger
             )
             try await loop.flatSubmit { store.value.journal!.checkpoint() }.get()
+            try await loop.submit { store.value.journal!.stop() }.get()
             await file.close(clean: true)
             try await group.shutdownGracefully()
             return CheckpointReport(objects: report.objects, replayed: report.replayed, lastStopWasClean: info.cleanShutdown)

@@ -149,6 +149,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 logger.error("the final checkpoint failed; the next start replays the journal", metadata: ["error": "\(error)"])
                 checkpointed = false
             }
+            try? await loop.submit { store.value.journal!.stop() }.get()
             await journalFile.close(clean: checkpointed)
         }
         logger.info("manager stopped")
