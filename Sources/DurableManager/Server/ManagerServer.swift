@@ -68,7 +68,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         let epoch = startInfo?.epoch ?? 1
         let stopped = loop.makePromise(of: Void.self)
         do {
-            try await serve(on: loop, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped)
+            try await serveObjects(on: loop, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped)
         } catch {
             // Nothing waits on it any more; complete it so it is not leaked.
             stopped.succeed()
@@ -77,7 +77,8 @@ public struct ManagerServer: Service, CustomStringConvertible {
         }
     }
 
-    private func serve(
+    /// Restores the objects, listens, and serves until stopped; then checkpoints and closes.
+    private func serveObjects(
         on loop: any EventLoop, journalFile: JournalFile?, startInfo: JournalFile.StartInfo?, epoch: UInt64,
         started: NIODeadline, stopped: EventLoopPromise<Void>
     ) async throws {

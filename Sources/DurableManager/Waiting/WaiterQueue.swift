@@ -25,7 +25,6 @@ package final class WaiterQueue<Payload> {
 
     package var isEmpty: Bool { waiters.isEmpty }
     package var count: Int { waiters.count }
-    package var first: Waiter? { waiters.first }
     package var payloads: [Payload] { waiters.map(\.payload) }
 
     /// Parks `call` at the back of the queue.
@@ -62,13 +61,6 @@ package final class WaiterQueue<Payload> {
         waiters.removeAll()
         for waiter in all { waiter.timer?.cancel() }
         return all
-    }
-
-    /// Takes the calls that match `predicate` off the queue, oldest first.
-    package func removeAll(where predicate: (Waiter) -> Bool) -> [Waiter] {
-        let matching = Array(waiters.filter(predicate))
-        for waiter in matching { remove(waiter) }
-        return matching
     }
 
     @discardableResult

@@ -87,11 +87,6 @@ extension ManagerError {
         ManagerError(.keyError, "no key \(key)")
     }
 
-    /// `index` is outside a list of `count` items.
-    public static func indexError(_ index: Int64, count: Int) -> ManagerError {
-        ManagerError(.indexError, "index \(index) is out of range for a list of \(count) items")
-    }
-
     /// An argument was not what the method takes.
     public static func wrongType(method: String, expected: String, got: Value) -> ManagerError {
         ManagerError(.wrongType, "\(method) takes \(expected), got \(got.kindName) \(got)")

@@ -92,11 +92,6 @@ package final class SharedLock: SharedObject {
         return timeout
     }
 
-    /// Whether `owner` holds the lock.
-    func isHeld(by owner: LockOwner) -> Bool {
-        holder == owner
-    }
-
     func checkHeld(by owner: LockOwner, action: String) throws(ManagerError) {
         guard let holder else {
             throw ManagerError(.notOwner, "cannot \(action) an un-acquired \(typeName)")
