@@ -15,8 +15,14 @@ struct Durablectl: AsyncParsableCommand {
               durablectl serve
               durablectl ping
               durablectl shutdown
+              durablectl objects
+              durablectl journal --follow
               durablectl bench --op dict_set --clients 8 --total 40000
             """,
-        subcommands: [Serve.self, Ping.self, Shutdown.self, Checkpoint.self, Call.self, Bench.self]
+        subcommands: [
+            Serve.self, Ping.self, Shutdown.self, Call.self,
+            Objects.self, Show.self, JournalLog.self, Stats.self, Verify.self,
+            Checkpoint.self, Export.self, Import.self, Bench.self,
+        ]
     )
 }

@@ -37,7 +37,7 @@ struct CallCommandTests {
         #expect(notJSON.status == 65)
         #expect(notJSON.error.contains("is not a JSON value"))
         let notExposed = try await call(manager, "jobs", "frobnicate")
-        #expect(notExposed.status == 70)
+        #expect(notExposed.status == 64)
         #expect(notExposed.error.contains("does not expose 'frobnicate'"))
         let empty = try await call(manager, "jobs", "get_nowait")
         #expect(empty.status == 70)

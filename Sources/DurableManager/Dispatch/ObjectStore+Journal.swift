@@ -12,7 +12,7 @@ extension ObjectStore {
     /// Rebuilds checkpointed objects. Call before any client connects.
     func restore(_ stored: [JournalFile.StoredObject]) throws(JournalError) {
         for row in stored {
-            guard let type = registry[row.typeID], let restore = type.restore else {
+            guard let type = type(row.typeID), let restore = type.restore else {
                 throw .damaged(journalPath, "object #\(row.id) has type '\(row.typeID)', which this manager does not register as durable")
             }
             do {
@@ -39,13 +39,22 @@ extension ObjectStore {
         let arguments = Arguments(method: record.op, values: record.arguments)
         switch record.op {
         case "create":
-            try arguments.expect(3...3)
+            try arguments.expect(3...4)
             let typeID = try arguments.string(0)
-            guard let type = registry[typeID] else { throw ManagerError(.valueError, "unknown type '\(typeID)'") }
+            guard let type = type(typeID) else { throw ManagerError(.valueError, "unknown type '\(typeID)'") }
             guard case .array(let creation) = arguments[2] else { throw .wrongType(method: "create", expected: "creation arguments", got: arguments[2]) }
             let name: String? = if case .string(let text) = arguments[1] { text } else { nil }
-            let context = SharedObjectType.CreationContext { reference throws(ManagerError) in try self.entry(for: reference.id).object }
-            objects[record.object] = Entry(type: type, object: try type.create(Arguments(method: typeID, values: creation), context), name: name)
+            let object: any SharedObject
+            if arguments.count == 4 {
+                // The record carries the state the creator made: rebuilt from it, the creator (user
+                // code, perhaps with side effects) does not run again.
+                guard let restore = type.restore else { throw ManagerError(.valueError, "type '\(typeID)' cannot be restored") }
+                object = try restore(.whole(arguments[3]))
+            } else {
+                let context = SharedObjectType.CreationContext { reference throws(ManagerError) in try self.entry(for: reference.id).object }
+                object = try type.create(Arguments(method: typeID, values: creation), context)
+            }
+            objects[record.object] = Entry(type: type, object: object, name: name)
             if let name { names[name] = record.object }
             renamedSinceCheckpoint.insert(record.object)
         case "unname":
@@ -66,6 +75,7 @@ extension ObjectStore {
     /// come back before anything unreferenced is dropped.
     func attach(_ journal: Journal, restored: Bool) {
         self.journal = journal
+        journalPath = journal.file.path
         journal.checkpointPlan = { [unowned self] everything in checkpointPlan(everything: everything) }
         journal.onCommitFailure = { [unowned self] ids in restoreFromJournal(ids) }
         if restored {
@@ -74,7 +84,11 @@ extension ObjectStore {
         }
     }
 
-    private var journalPath: String { journal?.file.path ?? "the journal" }
+    /// The registered type, or for a reader that may meet types of a custom manager, one that
+    /// follows their recorded states.
+    private func type(_ typeID: String) -> SharedObjectType? {
+        registry[typeID] ?? (readsUnknownTypesAsRecordedState ? RecordedStateObject.type(typeID) : nil)
+    }
 
     /// Collects what changed since the last checkpoint; `everything` rewrites every object.
     func checkpointPlan(everything: Bool) -> CheckpointPlan {

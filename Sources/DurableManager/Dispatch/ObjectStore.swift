@@ -41,6 +41,11 @@ package final class ObjectStore {
     var restoring: Set<UInt64> = []
     /// Calls to objects being restored, applied in order once they are back.
     var deferredCalls: [(request: Request, session: Session, link: ClientLink)] = []
+    /// Named in errors about the journal's contents.
+    var journalPath = "the journal"
+    /// Set by a journal reader: objects of types the registry lacks are rebuilt from the states
+    /// their records carry instead of refused.
+    var readsUnknownTypesAsRecordedState = false
     /// Asked for by a client's `shutdown` call; the server owns what happens then.
     var onShutdownRequest: () -> Void = {}
 

@@ -1,5 +1,6 @@
 import CSQLite
 import DurableWire
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,30 @@ final class JournalConnection {
     /// Opens the file and makes sure it is a journal this build can read, before writing to it.
     init(path: String, durability: Durability, maxPageCount: Int?) throws(JournalError) {
         database = try SQLiteConnection(path: path)
+        let tables = try checkIdentity()
+        try database.execute("PRAGMA journal_mode = WAL")
+        try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        if tables == 0 {
+            try database.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
+        }
+        if let maxPageCount {
+            try database.execute("PRAGMA max_page_count = \(maxPageCount)")
+        }
+    }
+
+    /// Opens an existing journal read-only: no lock, no write, so a manager may run on it.
+    init(readingOnly path: String) throws(JournalError) {
+        database = try SQLiteConnection(path: path, readOnly: true)
+        guard try checkIdentity() > 0 else { throw .notAJournal(path, "an empty database") }
+        do {
+            _ = try schemaVersion()
+        } catch where !error.isNewerSchema {
+            throw .notAJournal(path, "it has no schema_migrations table")
+        }
+    }
+
+    /// Refuses another application's database; returns how many tables the file has.
+    private func checkIdentity() throws(JournalError) -> Int64 {
         let tables: Int64
         let applicationID: Int64
         do {
@@ -24,14 +49,16 @@ final class JournalConnection {
         if tables > 0, applicationID != JournalSchema.applicationID {
             throw .notAJournal(path, "an SQLite database of another application")
         }
-        try database.execute("PRAGMA journal_mode = WAL")
-        try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        if tables == 0 {
-            try database.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
+        return tables
+    }
+
+    /// The schema version the file is at; refuses one newer than this build.
+    private func schemaVersion() throws(JournalError) -> Int {
+        let current = Int(try database.integer("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        guard current <= JournalSchema.latestVersion else {
+            throw .newerSchema(path, found: current, supported: JournalSchema.latestVersion)
         }
-        if let maxPageCount {
-            try database.execute("PRAGMA max_page_count = \(maxPageCount)")
-        }
+        return current
     }
 
     /// Applies migrations and begins a new epoch.
@@ -56,10 +83,7 @@ final class JournalConnection {
 
     private func migrate() throws(JournalError) {
         try database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, file TEXT NOT NULL, applied_at REAL NOT NULL)")
-        let current = Int(try database.integer("SELECT coalesce(max(version), 0) FROM schema_migrations"))
-        guard current <= JournalSchema.latestVersion else {
-            throw .newerSchema(path, found: current, supported: JournalSchema.latestVersion)
-        }
+        let current = try schemaVersion()
         for migration in JournalSchema.migrations where migration.version > current {
             try database.execute("BEGIN IMMEDIATE")
             do {
@@ -74,9 +98,13 @@ final class JournalConnection {
     }
 
     private func state(_ key: String, default fallback: Int64 = 0) throws(JournalError) -> Int64 {
+        try optionalState(key) ?? fallback
+    }
+
+    private func optionalState(_ key: String) throws(JournalError) -> Int64? {
         let statement = try database.prepare("SELECT value FROM manager_state WHERE key = ?")
         statement.bind(1, key)
-        return try statement.step() ? statement.int64(0) : fallback
+        return try statement.step() ? statement.int64(0) : nil
     }
 
     private func setState(_ key: String, _ value: Int64) throws(JournalError) {
@@ -159,6 +187,7 @@ final class JournalConnection {
                 }
             }
             try setState("checkpoint_seq", Int64(bitPattern: plan.upTo))
+            try setState("checkpoint_time", Int64(Date().timeIntervalSince1970))
         }
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
@@ -180,6 +209,49 @@ final class JournalConnection {
     }
 
     // MARK: Reading
+
+    /// What the journal's tables say about it, without changing anything.
+    func facts() throws(JournalError) -> JournalFacts {
+        JournalFacts(
+            schemaVersion: try schemaVersion(),
+            epoch: UInt64(try state("epoch")),
+            cleanShutdown: try state("clean_shutdown", default: 1) == 1,
+            checkpointSeq: UInt64(try state("checkpoint_seq")),
+            lastCheckpointTime: try optionalState("checkpoint_time").map(Double.init),
+            records: Int(try database.integer("SELECT count(*) FROM journal")),
+            firstSeq: try database.optionalInteger("SELECT min(seq) FROM journal").map(UInt64.init),
+            lastSeq: try database.optionalInteger("SELECT max(seq) FROM journal").map(UInt64.init)
+        )
+    }
+
+    /// Whether the journal holds any object or record.
+    func holdsState() throws(JournalError) -> Bool {
+        try database.integer("SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM journal)") > 0
+    }
+
+    /// Raises the epoch to at least `epoch`, so that ids made later cannot collide with imported ones.
+    func raiseEpoch(to epoch: UInt64) throws(JournalError) {
+        guard epoch > UInt64(try state("epoch")) else { return }
+        try setState("epoch", Int64(epoch))
+    }
+
+    /// Runs `body` in one read transaction: a checkpoint that commits meanwhile is not seen, so
+    /// the objects and the records after them stay consistent.
+    func reading<Result>(_ body: () throws(JournalError) -> Result) throws(JournalError) -> Result {
+        try database.execute("BEGIN DEFERRED")
+        defer { try? database.execute("COMMIT") }
+        return try body()
+    }
+
+    /// `PRAGMA integrity_check`'s findings; empty when the file is sound.
+    func integrityProblems() throws(JournalError) -> [String] {
+        let statement = try database.prepare("PRAGMA integrity_check")
+        var problems: [String] = []
+        while try statement.step() {
+            if let line = statement.string(0), line != "ok" { problems.append(line) }
+        }
+        return problems
+    }
 
     /// Every object as of the last checkpoint, or only `id`'s.
     func loadObjects(only id: UInt64? = nil) throws(JournalError) -> [JournalFile.StoredObject] {
@@ -207,6 +279,15 @@ final class JournalConnection {
         return objects
     }
 
+    /// The seq after which the last `count` records after `seq` (only `object`'s, when given) begin.
+    func seq(beforeLast count: Int, after seq: UInt64, object: UInt64? = nil) throws(JournalError) -> UInt64 {
+        let statement = try database.prepare("SELECT seq FROM journal WHERE seq > ?\(object == nil ? "" : " AND object = ?") ORDER BY seq DESC LIMIT 1 OFFSET ?")
+        statement.bind(1, Int64(bitPattern: seq))
+        if let object { statement.bind(2, Int64(bitPattern: object)) }
+        statement.bind(object == nil ? 2 : 3, Int64(count))
+        return try statement.step() ? UInt64(bitPattern: statement.int64(0)) : seq
+    }
+
     /// Up to `limit` records after `seq`, oldest first; only `object`'s when given.
     func records(after seq: UInt64, limit: Int, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
         let filter = object == nil ? "" : " AND object = ?"
@@ -220,13 +301,40 @@ final class JournalConnection {
         }
         var records: [JournalRecord] = []
         while try statement.step() {
-            guard case .array(let arguments) = try statement.value(4) else {
-                throw .damaged(path, "record \(statement.int64(0)) has no argument list")
-            }
-            records.append(JournalRecord(
-                seq: UInt64(bitPattern: statement.int64(0)), time: statement.double(1),
-                object: UInt64(bitPattern: statement.int64(2)), op: statement.string(3) ?? "", arguments: arguments
-            ))
+            records.append(try record(statement))
+        }
+        return records
+    }
+
+    /// The record in a row of `SELECT seq, time, object, op, args`.
+    private func record(_ statement: SQLiteStatement) throws(JournalError) -> JournalRecord {
+        guard case .array(let arguments) = try statement.value(4) else {
+            throw .damaged(path, "record \(statement.int64(0)) has no argument list")
+        }
+        return JournalRecord(
+            seq: UInt64(bitPattern: statement.int64(0)), time: statement.double(1),
+            object: UInt64(bitPattern: statement.int64(2)), op: statement.string(3) ?? "", arguments: arguments
+        )
+    }
+}
+
+extension JournalConnection {
+    /// Every checkpointed object's id, type and name, without its state.
+    func objectNames() throws(JournalError) -> [(id: UInt64, typeID: String, name: String?)] {
+        let rows = try database.prepare("SELECT id, type, name FROM objects ORDER BY id")
+        var names: [(id: UInt64, typeID: String, name: String?)] = []
+        while try rows.step() {
+            names.append((UInt64(bitPattern: rows.int64(0)), rows.string(1) ?? "", rows.string(2)))
+        }
+        return names
+    }
+
+    /// Every `create` and `unname` record, oldest first: the names of objects made since the checkpoint.
+    func namingRecords() throws(JournalError) -> [JournalRecord] {
+        let statement = try database.prepare("SELECT seq, time, object, op, args FROM journal WHERE op IN ('create', 'unname') ORDER BY seq")
+        var records: [JournalRecord] = []
+        while try statement.step() {
+            records.append(try record(statement))
         }
         return records
     }

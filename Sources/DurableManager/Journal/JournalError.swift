@@ -18,6 +18,8 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
         case writeFailed
         case full
         case inUse
+        case holdsState
+        case beforeCheckpoint(seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?)
     }
 
     private let code: Code
@@ -41,12 +43,27 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     static func writeFailed(_ path: String, _ detail: String) -> JournalError { .init(.writeFailed, path: path, detail: detail) }
     static func full(_ path: String, _ detail: String) -> JournalError { .init(.full, path: path, detail: detail) }
     static func inUse(_ path: String, _ detail: String) -> JournalError { .init(.inUse, path: path, detail: detail) }
+    static func holdsState(_ path: String) -> JournalError { .init(.holdsState, path: path, detail: "") }
+    static func beforeCheckpoint(_ path: String, seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?) -> JournalError {
+        .init(.beforeCheckpoint(seq: seq, checkpointSeq: checkpointSeq, lastSeq: lastSeq), path: path, detail: "")
+    }
 
     /// Another manager has the journal open.
     public var isInUse: Bool { code == .inUse }
 
     /// The disk (or the database's page limit) is full.
     public var isDiskFull: Bool { code == .full }
+
+    /// The file is not a DurableManager journal (another program's database, or not SQLite).
+    public var isNotAJournal: Bool { code == .notAJournal }
+
+    /// The journal was written by a newer version of DurableManager.
+    public var isNewerSchema: Bool {
+        if case .newerSchema = code { true } else { false }
+    }
+
+    /// An import was refused because the journal already holds objects or records.
+    public var isHoldingState: Bool { code == .holdsState }
 
     public var description: String {
         switch code {
@@ -64,6 +81,10 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
             "the journal \(path) cannot grow: \(detail); free disk space and the manager resumes by itself"
         case .inUse:
             "the journal \(path) is in use: \(detail)"
+        case .holdsState:
+            "the journal \(path) already holds objects or records; import only into a new journal file"
+        case .beforeCheckpoint(let seq, let checkpointSeq, let lastSeq):
+            "record \(seq) of \(path) was folded into the checkpoint at \(checkpointSeq); states from \(checkpointSeq) to \(lastSeq ?? checkpointSeq) can be shown"
         }
     }
 }

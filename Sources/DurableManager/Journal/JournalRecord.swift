@@ -1,14 +1,31 @@
-package import DurableWire
+public import DurableWire
 
 /// One mutation as the journal stores it: which object, which operation, with what.
 ///
 /// Operations are the object's own replayable steps: a dict's method calls, a queue's
-/// `put` and `get` effects, and the store's `create`, `unname` and `drop`.
-package struct JournalRecord: Sendable, Hashable {
-    package var seq: UInt64
+/// `put` and `get` effects, and the store's `create`, `unname` and `drop`. `docs/JOURNAL.md`
+/// lists them all.
+///
+/// ```swift
+/// for record in try reader.records(after: 0) {
+///     print(record.seq, record.op, record.arguments)
+/// }
+/// ```
+public struct JournalRecord: Sendable, Hashable {
+    /// The record's number: 1, 2, 3... never reused once committed.
+    public var seq: UInt64
     /// Seconds since 1970, when the record was appended.
-    package var time: Double
-    package var object: UInt64
-    package var op: String
-    package var arguments: [Value]
+    public var time: Double
+    /// The id of the object it changed.
+    public var object: UInt64
+    public var op: String
+    public var arguments: [Value]
+
+    package init(seq: UInt64, time: Double, object: UInt64, op: String, arguments: [Value]) {
+        self.seq = seq
+        self.time = time
+        self.object = object
+        self.op = op
+        self.arguments = arguments
+    }
 }

@@ -1,6 +1,10 @@
 public import Logging
+import DurableWire
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Work on a journal no manager is running on.
 ///
@@ -45,6 +49,63 @@ public enum OfflineJournal {
         } catch {
             await file.close(clean: false)
             try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Writes `export`'s objects into the journal at `path` (created when missing) as its
+    /// checkpoint, so that a manager started on it has every object with its id, name and state.
+    /// - Returns: How many objects were written.
+    /// - Throws: ``JournalError``: `isHoldingState` when the journal already holds objects or
+    ///   records (it is left untouched), `isInUse` when a manager runs on it; `damaged` (naming
+    ///   the object) when a state is not what its type is restored from.
+    public static func importing(_ export: JournalExport, into path: String) async throws -> Int {
+        let registry = TypeRegistry.syncManager
+        var plan = CheckpointPlan()
+        for object in export.objects {
+            let changes: CheckpointChanges
+            if object.type == "dict" {
+                guard case .map(let entries) = object.state else {
+                    throw JournalError.damaged(path, "the export's dict #\(object.id) has no map of entries")
+                }
+                let rows = entries.enumerated().map { DictEntryRow(key: $1.key, value: $1.value, position: Int64($0)) }
+                changes = .entries(upserts: rows, deletes: [], rewrite: true)
+            } else {
+                changes = .whole(object.state)
+            }
+            // A type this build knows must accept the state; a custom type's is its own business.
+            if let type = registry[object.type] {
+                guard let restore = type.restore else {
+                    throw JournalError.damaged(path, "the export's #\(object.id) is a \(object.type), which is never journaled")
+                }
+                let state: RestoredState = switch changes {
+                case .whole(let value): .whole(value)
+                case .entries(let rows, _, _): .entries(rows)
+                }
+                do {
+                    _ = try restore(state)
+                } catch {
+                    throw JournalError.damaged(path, "the export's \(object.type) #\(object.id) cannot be restored: \(error.message)")
+                }
+            }
+            plan.objects.append(.init(id: object.id, typeID: object.type, name: object.name, changes: changes))
+        }
+        if access(path, F_OK) == 0, try JournalConnection(readingOnly: path).holdsState() {
+            throw JournalError.holdsState(path)
+        }
+        let (file, _) = try await JournalFile.open(path: path, durability: .full)
+        do {
+            let epoch = export.objects.map { $0.id >> ObjectReference.epochShift }.reduce(export.epoch, max)
+            try await file.run { [plan] connection in
+                // Checked again under the lock: a manager may have written it since.
+                guard try !connection.holdsState() else { throw JournalError.holdsState(path) }
+                try connection.checkpoint(plan)
+                try connection.raiseEpoch(to: epoch)
+            }
+            await file.close(clean: true)
+            return plan.objects.count
+        } catch {
+            await file.close(clean: false)
             throw error
         }
     }

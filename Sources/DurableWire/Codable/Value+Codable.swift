@@ -37,6 +37,7 @@ extension Value: Codable {
             try encoder.encodeHere(self)
             return
         }
+        let exact = encoder.userInfo[.exactValues] as? Bool == true
         switch self {
         case .null:
             var container = encoder.singleValueContainer()
@@ -47,12 +48,12 @@ extension Value: Codable {
         case .int(let number):
             var container = encoder.singleValueContainer()
             try container.encode(number)
-        case .double(let number) where number.isFinite:
+        case .double(let number) where number.isFinite && !(exact && number == number.rounded()):
             var container = encoder.singleValueContainer()
             try container.encode(number)
         case .double(let number):
             var container = encoder.container(keyedBy: ValueCodingKey.self)
-            try container.encode(number.isNaN ? "nan" : number < 0 ? "-inf" : "inf", forKey: Self.doubleTag)
+            try container.encode(number.isNaN ? "nan" : number.isInfinite ? (number < 0 ? "-inf" : "inf") : "\(number)", forKey: Self.doubleTag)
         case .string(let text):
             var container = encoder.singleValueContainer()
             try container.encode(text)
@@ -64,7 +65,7 @@ extension Value: Codable {
             for item in items { try container.encode(item) }
         case .map(let entries):
             var container = encoder.container(keyedBy: ValueCodingKey.self)
-            if let fields = Self.plainFields(entries) {
+            if !exact, let fields = Self.plainFields(entries) {
                 for (key, item) in fields { try container.encode(item, forKey: ValueCodingKey(stringValue: key)) }
             } else {
                 var pairs = container.nestedUnkeyedContainer(forKey: Self.mapTag)
@@ -159,7 +160,10 @@ extension Value: Codable {
             case "-inf": return .double(-.infinity)
             case "nan": return .double(.nan)
             case let other:
-                throw DecodingError.dataCorruptedError(forKey: doubleTag, in: container, debugDescription: "\"\(other)\" is not inf, -inf or nan")
+                guard let number = Double(other) else {
+                    throw DecodingError.dataCorruptedError(forKey: doubleTag, in: container, debugDescription: "\"\(other)\" is not a number, inf, -inf or nan")
+                }
+                return .double(number)
             }
         }
         let tags = keys.map(\.stringValue).filter { $0.hasPrefix("$") }
@@ -172,7 +176,7 @@ extension Value: Codable {
     }
 
     /// The entries as string keys, if every key is a string that cannot be taken for a tag.
-    private static func plainFields(_ entries: OrderedDictionary<Value, Value>) -> [(String, Value)]? {
+    static func plainFields(_ entries: OrderedDictionary<Value, Value>) -> [(String, Value)]? {
         var fields: [(String, Value)] = []
         fields.reserveCapacity(entries.count)
         for (key, item) in entries {
@@ -182,7 +186,7 @@ extension Value: Codable {
         return fields
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -213,4 +217,17 @@ extension Value: Codable {
         default: nil
         }
     }
+}
+
+extension CodingUserInfoKey {
+    /// Set to `true` in an encoder's `userInfo` to write values so that they decode back
+    /// exactly, as a backup needs: every map as `$map` pairs (a JSON object may lose its key
+    /// order), and every whole double as `$double` (JSON would read it back as an int).
+    ///
+    /// ```swift
+    /// let encoder = JSONEncoder()
+    /// encoder.userInfo[.exactValues] = true
+    /// let json = try encoder.encode(Value.double(2))   // {"$double":"2.0"}
+    /// ```
+    public static let exactValues = CodingUserInfoKey(rawValue: "DurableWire.exactValues")!
 }

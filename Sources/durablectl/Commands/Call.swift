@@ -51,7 +51,7 @@ struct Call: AsyncParsableCommand {
             let target = try await resolve(object, on: link)
             let result = try await link.call(target, method, values)
             await link.close()
-            print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
+            printJSON(result)
         }
     }
 

@@ -1,28 +1,42 @@
 import ArgumentParser
+import DurableManager
 import DurableWire
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs a command body and turns a manager error into one line on stderr and an exit code that
-/// says what kind of failure it was (sysexits.h numbers).
+/// Runs a command body and turns a manager or journal error into one line on stderr and an exit
+/// code that says what kind of failure it was (sysexits.h numbers; the README lists them).
 func reportingFailures(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as ManagerError {
         printError("durablectl: \(error.message) (\(error.code))")
         throw ExitCode(exitCode(for: error.code))
+    } catch let error as JournalError {
+        printError("durablectl: \(error)")
+        throw ExitCode(exitCode(for: error))
     }
 }
 
 private func exitCode(for code: ManagerError.Code) -> Int32 {
     switch code {
+    case .notExposed: 64             // EX_USAGE
     case .connectionLost: 69        // EX_UNAVAILABLE
     case .authenticationFailed: 77  // EX_NOPERM
     case .valueError, .wrongType: 65 // EX_DATAERR
     case .unknownObject, .lostInRestart, .keyError: 66 // EX_NOINPUT
     default: 70                     // EX_SOFTWARE
     }
+}
+
+private func exitCode(for error: JournalError) -> Int32 {
+    if error.isNotAJournal { return 78 }   // EX_CONFIG: the path given is not a journal
+    if error.isHoldingState { return 73 }  // EX_CANTCREAT
+    if error.isDiskFull { return 74 }      // EX_IOERR
+    if error.isInUse { return 75 }         // EX_TEMPFAIL
+    if error.isNewerSchema { return 76 }   // EX_PROTOCOL
+    return 65                              // EX_DATAERR: damaged, or a state that is not there
 }
 
 /// Writes one line to stderr.

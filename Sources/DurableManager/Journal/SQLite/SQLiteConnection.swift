@@ -54,6 +54,13 @@ final class SQLiteConnection {
         return statement.int64(0)
     }
 
+    /// The single integer a query returns, nil for no row or NULL (`min` of an empty table).
+    func optionalInteger(_ sql: String) throws(JournalError) -> Int64? {
+        let statement = try prepare(sql)
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return statement.int64(0)
+    }
+
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     /// Turns an SQLite status into the journal error an operator can act on.

@@ -1,0 +1,145 @@
+import DurableWire
+import Logging
+import NIOEmbedded
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a journal file without changing it: its facts, its records, and the state of its
+/// objects at any sequence number it still holds.
+///
+/// The connection is read-only and takes no lock, so a manager may run on the file meanwhile
+/// (SQLite's WAL lets readers and the writer go on together). Each call reads in one read
+/// transaction: a checkpoint committed in the middle is not half seen. Use a reader from one
+/// thread at a time.
+///
+/// ```swift
+/// let reader = try JournalReader(path: "/var/lib/jobs/manager.sqlite")
+/// let snapshot = try reader.snapshot()
+/// for object in snapshot.objects {
+///     print(object.id, object.name ?? "-", object.typeID, object.state)
+/// }
+/// ```
+public final class JournalReader {
+    public let path: String
+    private let connection: JournalConnection
+    private let registry: TypeRegistry
+
+    /// Opens the journal at `path` read-only.
+    /// Objects of types this build does not know (a custom manager's) are rebuilt from the
+    /// states their records carry.
+    /// - Throws: ``JournalError`` when the file cannot be opened, is not a journal, or was
+    ///   written by a newer version.
+    public convenience init(path: String) throws(JournalError) {
+        try self.init(path: path, registry: .syncManager)
+    }
+
+    package init(path: String, registry: TypeRegistry) throws(JournalError) {
+        self.path = path
+        self.registry = registry
+        connection = try JournalConnection(readingOnly: path)
+    }
+
+    /// The journal's facts from its own tables.
+    public func facts() throws(JournalError) -> JournalFacts {
+        try connection.reading { () throws(JournalError) in try connection.facts() }
+    }
+
+    /// The pid of the manager running on the journal now, or nil when none is.
+    ///
+    /// Probes the lock a running manager holds on `PATH.lock` (a shared lock taken and released
+    /// at once, never the file itself).
+    public func runningManager() -> Int32? {
+        let descriptor = open(path + ".lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_SH | LOCK_NB) != 0 else {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        var holder = [UInt8](repeating: 0, count: 32)
+        let count = pread(descriptor, &holder, holder.count, 0)
+        return count > 0 ? Int32(String(decoding: holder[0..<count], as: UTF8.self)) ?? -1 : -1
+    }
+
+    /// The type and name of every object the journal knows, without reading states: those of
+    /// the last checkpoint, then of the `create` and `unname` records after it. Dropped objects
+    /// keep their entry, so that their records can still be named.
+    public func objectNames() throws(JournalError) -> [UInt64: JournalObjectName] {
+        try connection.reading { () throws(JournalError) in
+            var names: [UInt64: JournalObjectName] = [:]
+            for row in try connection.objectNames() { names[row.id] = JournalObjectName(typeID: row.typeID, name: row.name) }
+            for record in try connection.namingRecords() { JournalObjectName.note(record, in: &names) }
+            return names
+        }
+    }
+
+    /// Up to `limit` records after `seq`, oldest first; only `object`'s when given.
+    public func records(after seq: UInt64 = 0, object: UInt64? = nil, limit: Int = .max) throws(JournalError) -> [JournalRecord] {
+        try connection.reading { () throws(JournalError) in try connection.records(after: seq, limit: limit, object: object) }
+    }
+
+    /// The last `count` records after `seq`, oldest first; only `object`'s when given.
+    public func lastRecords(_ count: Int, after seq: UInt64 = 0, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
+        try connection.reading { () throws(JournalError) in
+            let start = try connection.seq(beforeLast: count, after: seq, object: object)
+            return try connection.records(after: start, limit: count, object: object)
+        }
+    }
+
+    /// Every object as it was after record `seq` (the latest state when nil): the checkpoint,
+    /// then every record up to `seq` replayed in memory, as a manager's start does.
+    /// - Parameter progress: Called after each chunk of records with how many are replayed and
+    ///   how many there are.
+    /// - Throws: ``JournalError``: damaged when a row or a record cannot be read or replayed
+    ///   (the message names it), or `seq` is before the checkpoint, whose earlier records are gone.
+    public func snapshot(at seq: UInt64? = nil, progress: (_ replayed: Int, _ total: Int) -> Void = { _, _ in }) throws(JournalError) -> JournalSnapshot {
+        try connection.reading { () throws(JournalError) in
+            let facts = try connection.facts()
+            let upTo = seq ?? facts.lastSeq ?? facts.checkpointSeq
+            guard upTo >= facts.checkpointSeq else {
+                throw .beforeCheckpoint(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
+            }
+            let store = ObjectStore(
+                registry: registry, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),
+                logger: Logger(label: "durablemanager.reader", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
+            store.readsUnknownTypesAsRecordedState = true
+            store.journalPath = path
+            try store.restore(try connection.loadObjects())
+            var lastTouched: [UInt64: UInt64] = [:]
+            var after = facts.checkpointSeq
+            var replayed = 0
+            let total = min(facts.records, facts.lastSeq.map { Int(min(upTo, $0) - facts.checkpointSeq) } ?? 0)
+            while after < upTo {
+                let records = try connection.records(after: after, limit: 20_000).prefix { $0.seq <= upTo }
+                guard let last = records.last else { break }
+                try store.replay(Array(records))
+                for record in records { lastTouched[record.object] = record.seq }
+                replayed += records.count
+                after = last.seq
+                progress(replayed, total)
+            }
+            let objects = store.objects.sorted { $0.key < $1.key }.map { id, entry in
+                JournalObject(id: id, typeID: entry.type.typeID, name: entry.name, state: entry.object.currentState, lastSeq: lastTouched[id])
+            }
+            return JournalSnapshot(seq: upTo, epoch: facts.epoch, replayed: replayed, objects: objects)
+        }
+    }
+
+    /// Checks the file and its contents: SQLite's integrity check, then a full replay that must
+    /// rebuild every object without error.
+    /// - Returns: Every problem found, each saying where; empty when the journal is sound.
+    public func verify(progress: (_ replayed: Int, _ total: Int) -> Void = { _, _ in }) throws(JournalError) -> JournalVerification {
+        let integrity = try connection.integrityProblems()
+        guard integrity.isEmpty else {
+            return JournalVerification(problems: integrity.map { "integrity check: \($0)" }, objects: 0, replayed: 0)
+        }
+        do {
+            let snapshot = try snapshot(progress: progress)
+            return JournalVerification(problems: [], objects: snapshot.objects.count, replayed: snapshot.replayed)
+        } catch where !error.isNewerSchema {
+            return JournalVerification(problems: [error.detail], objects: 0, replayed: 0)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+public import DurableWire
+
+/// Every object of a journal as it was after one record, rebuilt by ``JournalReader``.
+public struct JournalSnapshot: Sendable {
+    /// The last record the state includes.
+    public var seq: UInt64
+    /// The epoch of the manager that last opened the journal.
+    public var epoch: UInt64
+    /// How many records were replayed onto the checkpoint.
+    public var replayed: Int
+    /// The objects, by id.
+    public var objects: [JournalObject]
+
+    /// The object `reference` names: a name, `#ID`, or a bare id.
+    public func object(named reference: String) -> JournalObject? {
+        let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference)
+        return objects.first { $0.name == reference } ?? objects.first { $0.id == id }
+    }
+}
+
+/// One durable object in a ``JournalSnapshot``.
+public struct JournalObject: Sendable, Hashable {
+    public var id: UInt64
+    /// The registered type id: `dict`, `Queue`, or a custom manager's own.
+    public var typeID: String
+    public var name: String?
+    /// The object's whole state: a dict's entries as a map, a list's items, a queue's
+    /// `{maxsize, items, unfinished}`, a custom type's encoded state (`docs/JOURNAL.md`).
+    public var state: Value
+    /// The last record that touched the object; nil when none has since the checkpoint.
+    public var lastSeq: UInt64?
+
+    /// Entries of a dict, items of a list or queue, attributes of a Namespace; nil for a type
+    /// with no size (a Value, a custom type).
+    public var size: Int? {
+        switch (typeID, state) {
+        case ("dict", .map(let entries)), ("Namespace", .map(let entries)): entries.count
+        case ("list", .array(let items)): items.count
+        case ("Queue", .map(let fields)), ("JoinableQueue", .map(let fields)):
+            if case .array(let items)? = fields["items"] { items.count } else { nil }
+        default: nil
+        }
+    }
+}
+
+/// An object's type and name, as ``JournalReader/objectNames()`` knows them.
+public struct JournalObjectName: Sendable, Hashable {
+    public var typeID: String
+    public var name: String?
+
+    /// Updates `names` with what `record` says about its object's type and name, if anything.
+    public static func note(_ record: JournalRecord, in names: inout [UInt64: JournalObjectName]) {
+        switch record.op {
+        case "create":
+            guard case .string(let typeID)? = record.arguments.first else { return }
+            let name: String? = if record.arguments.count > 1, case .string(let text) = record.arguments[1] { text } else { nil }
+            names[record.object] = JournalObjectName(typeID: typeID, name: name)
+        case "unname":
+            names[record.object]?.name = nil
+        default:
+            break
+        }
+    }
+}
+
+/// What ``JournalReader/verify(progress:)`` found.
+public struct JournalVerification: Sendable {
+    /// Each problem, saying where it is; empty when the journal is sound.
+    public var problems: [String]
+    /// Objects rebuilt by the replay.
+    public var objects: Int
+    /// Records replayed.
+    public var replayed: Int
+}
+
+extension SharedObject {
+    /// The object's whole state as a reader shows it (a dict's entries as one map).
+    var currentState: Value {
+        switch checkpointChanges(everything: true) {
+        case .whole(let state): state
+        case .entries(let upserts, _, _): .map(.init(uniqueKeysWithValues: upserts.sorted { $0.position < $1.position }.map { ($0.key, $0.value) }))
+        case nil: .null
+        }
+    }
+}

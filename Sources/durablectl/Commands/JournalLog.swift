@@ -1,0 +1,106 @@
+import ArgumentParser
+import DurableManager
+import DurableWire
+import Foundation
+
+struct JournalLog: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Print the journal's records, oldest first; --follow prints new ones as they are written.",
+        discussion: """
+            Reads the journal file directly and read-only: safe while a manager runs on it. \
+            Each record is one mutation: its sequence number, time, object, op (the method, or \
+            a queue's put/get/task_done, or the manager's create/unname/drop) and arguments as \
+            JSON. A checkpoint folds records into the objects' state and removes them.
+
+            --follow keeps reading and prints each record once the manager has committed it, \
+            until interrupted (Ctrl-C exits 0).
+
+            Exit codes: 0 done, 65 damaged, 66 no such file or object, 76 newer version, \
+            78 not a journal.
+
+            Examples:
+              durablectl journal --tail 20
+              durablectl journal --object jobs --since 1200
+              durablectl journal --follow --json | jq .op
+            """
+    )
+
+    @Option(help: ArgumentHelp("Only this object's records: a name, #ID or ID.", valueName: "object"))
+    var object: String?
+
+    @Option(help: ArgumentHelp("Only records after this sequence number.", valueName: "seq"))
+    var since: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Only the last N records (of those selected).", valueName: "n"))
+    var tail: Int?
+
+    @Flag(help: "Keep printing new records as the manager commits them, until interrupted.")
+    var follow = false
+
+    @Flag(help: "Print one JSON object per line: {seq, time, object, name, type, op, args}.")
+    var json = false
+
+    @OptionGroup var journal: JournalOptions
+
+    func validate() throws {
+        if let tail, tail < 0 { throw ValidationError("--tail takes a count of 0 or more") }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let reader = try journal.openReader()
+            var names = try reader.objectNames()
+            let objectID = try object.map { try resolve($0, names: names) }
+            var records = try tail.map { try reader.lastRecords($0, after: since, object: objectID) }
+                ?? reader.records(after: since, object: objectID)
+            var last = records.last?.seq ?? since
+            if follow { stopOnInterrupt() }
+            while true {
+                for record in records {
+                    JournalObjectName.note(record, in: &names)
+                    try printRecord(record, names: names)
+                }
+                fflush(nil)
+                guard follow else { return }
+                try await Task.sleep(for: .milliseconds(200))
+                records = try reader.records(after: last, object: objectID)
+                last = records.last?.seq ?? last
+            }
+        }
+    }
+
+    private func printRecord(_ record: JournalRecord, names: [UInt64: JournalObjectName]) throws {
+        let known = names[record.object]
+        if json {
+            printJSON([
+                "seq": .int(Int64(bitPattern: record.seq)),
+                "time": .double(record.time),
+                "object": .int(Int64(bitPattern: record.object)),
+                "name": known?.name.map(Value.string) ?? .null,
+                "type": known.map { .string($0.typeID) } ?? .null,
+                "op": .string(record.op),
+                "args": .array(record.arguments),
+            ])
+        } else {
+            let object = known?.name ?? "#\(record.object)"
+            print("\(record.seq)  \(isoTime(record.time))  \(object)  \(record.op)  \(Value.array(record.arguments).jsonText())")
+        }
+    }
+
+    /// The id `reference` names: `#ID`, an ID, or a name the journal knows.
+    private func resolve(_ reference: String, names: [UInt64: JournalObjectName]) throws -> UInt64 {
+        if let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference) { return id }
+        guard let id = names.first(where: { $0.value.name == reference })?.key else {
+            printError("durablectl: no object is named '\(reference)' in \(journal.path); `durablectl objects` lists them")
+            throw ExitCode(66)
+        }
+        return id
+    }
+
+    /// Ctrl-C or SIGTERM ends a follow as its normal end: output so far is already flushed.
+    private func stopOnInterrupt() {
+        signal(SIGINT) { _ in _exit(0) }
+        signal(SIGTERM) { _ in _exit(0) }
+    }
+}

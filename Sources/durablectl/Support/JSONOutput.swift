@@ -1,0 +1,9 @@
+import DurableWire
+import Foundation
+
+/// Prints `value` as one line of JSON on stdout, flushed: a script reading line by line sees it
+/// at once. `exact` writes the forms that decode back to the same value (a backup's).
+func printJSON(_ value: Value, exact: Bool = false) {
+    print(value.jsonText(exact: exact))
+    fflush(nil)
+}
