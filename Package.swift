@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "DurableManager", targets: ["DurableManager"]),
         .library(name: "Proxies", targets: ["Proxies"]),
         .library(name: "DurableWire", targets: ["DurableWire"]),
+        // `serve` for custom manager executables, with the same options as durablectl's.
+        .library(name: "DurableManagerServe", targets: ["DurableManagerServe"]),
         .executable(name: "durablectl", targets: ["durablectl"]),
     ],
     dependencies: [
@@ -54,6 +56,20 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        // The `serve` command, shared by durablectl and custom manager executables.
+        .target(
+            name: "DurableManagerServe",
+            dependencies: [
+                "DurableManager",
+                "DurableWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictness
+        ),
         .target(
             name: "Proxies",
             dependencies: [
@@ -68,6 +84,7 @@ let package = Package(
             name: "durablectl",
             dependencies: [
                 "DurableManager",
+                "DurableManagerServe",
                 "Proxies",
                 "DurableWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -75,6 +92,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strictness
+        ),
+        // Custom managers: `swift run seed-example`, `swift run durable-counter-example`.
+        .executableTarget(
+            name: "seed-example",
+            dependencies: ["DurableManager", "DurableManagerServe", "Proxies"],
+            path: "Examples/SeedExample",
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "durable-counter-example",
+            dependencies: ["DurableManager", "DurableManagerServe", "Proxies"],
+            path: "Examples/DurableCounter",
             swiftSettings: strictness
         ),
         .testTarget(
@@ -102,6 +132,11 @@ let package = Package(
             dependencies: ["Proxies", "DurableWire"],
             path: "Tests/TestClient"
         ),
+        .executableTarget(
+            name: "durable-test-manager",
+            dependencies: ["DurableManager", "DurableManagerServe"],
+            path: "Tests/TestManager"
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
@@ -109,6 +144,9 @@ let package = Package(
                 "DurableWire",
                 .target(name: "durablectl"),
                 .target(name: "durable-test-client"),
+                .target(name: "durable-test-manager"),
+                .target(name: "seed-example"),
+                .target(name: "durable-counter-example"),
                 "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

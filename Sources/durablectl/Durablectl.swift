@@ -1,4 +1,5 @@
 import ArgumentParser
+import DurableManagerServe
 
 @main
 struct Durablectl: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct Durablectl: AsyncParsableCommand {
               durablectl bench --op dict_set --clients 8 --total 40000
             """,
         subcommands: [
-            Serve.self, Ping.self, Shutdown.self, Call.self,
+            ServeCommand.self, Ping.self, Shutdown.self, Call.self,
             Objects.self, Show.self, JournalLog.self, Stats.self, Verify.self,
             Checkpoint.self, Export.self, Import.self, Bench.self,
         ]

@@ -1,20 +1,31 @@
-package import DurableWire
+public import DurableWire
 package import NIOCore
 
 /// A call's positional arguments, read with the checks and error messages every method shares.
 ///
 /// Missing trailing arguments take Python's defaults (`block=True`, `timeout=None`), so a
 /// caller such as `durablectl call` may leave them out as a Python caller does.
-package struct Arguments {
-    package let method: String
-    package let values: [Value]
+///
+/// A custom type's method reads its arguments by position:
+///
+/// ```swift
+/// .method("add", mutating: true) { counter, arguments in
+///     counter.value += try arguments.decode(Int.self, at: 0)
+///     return counter.value
+/// }
+/// ```
+public struct Arguments: Sendable {
+    /// The method called, for error messages.
+    public let method: String
+    /// The arguments as the caller sent them.
+    public let values: [Value]
 
     package init(method: String, values: [Value]) {
         self.method = method
         self.values = values
     }
 
-    package var count: Int { values.count }
+    public var count: Int { values.count }
 
     /// Checks the number of arguments.
     package func expect(_ range: ClosedRange<Int>) throws(ManagerError) {
@@ -24,8 +35,20 @@ package struct Arguments {
         }
     }
 
-    package subscript(_ index: Int) -> Value {
+    public subscript(_ index: Int) -> Value {
         values[index]
+    }
+
+    /// Decodes the argument at `index` as `type`.
+    /// - Throws: ``ManagerError`` `TypeError` naming the method and the position when the
+    ///   argument is missing or is not a `type`.
+    public func decode<T: Decodable>(_ type: T.Type = T.self, at index: Int) throws(ManagerError) -> T {
+        let value = try self.value(index)
+        do {
+            return try ValueDecoder().decode(type, from: value)
+        } catch {
+            throw .wrongType(method: method, expected: "\(type) as argument \(index + 1)", got: value)
+        }
     }
 
     /// The argument at `index`, or `fallback` when the caller left it out.

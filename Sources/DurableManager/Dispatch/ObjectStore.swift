@@ -97,7 +97,12 @@ package final class ObjectStore {
             if journaling == .calls, entry.type.mutating.contains(request.method) {
                 journal?.append(object: request.target, op: request.method, arguments: request.arguments)
             }
-            if case .returned(let value) = outcome { call.complete(.success(value)) }
+            switch outcome {
+            case .returned(let value): call.complete(.success(value))
+            case .created(let child, let typeID):
+                call.complete(.success(.reference(try keepReturned(child, typeID: typeID, from: request.method))))
+            case .parked: break
+            }
         } catch {
             call.complete(.failure(error))
         }
@@ -129,16 +134,30 @@ package final class ObjectStore {
         let context = SharedObjectType.CreationContext { reference throws(ManagerError) in
             try self.entry(for: reference.id).object
         }
-        let object = try type.create(Arguments(method: typeID, values: arguments), context)
+        return keep(try type.create(Arguments(method: typeID, values: arguments), context), type: type, name: name, arguments: arguments)
+    }
+
+    /// Keeps a new object under a new id and journals its creation when its type is durable.
+    private func keep(_ object: any SharedObject, type: SharedObjectType, name: String?, arguments: [Value]) -> ObjectReference {
         let id = epoch << ObjectReference.epochShift | nextSerial
         nextSerial += 1
         objects[id] = Entry(type: type, object: object, name: name)
         if let name { names[name] = id }
         if type.isDurable, let journal {
-            journal.append(object: id, op: "create", arguments: [.string(typeID), name.map(Value.string) ?? .null, .array(arguments)])
+            var record: [Value] = [.string(type.typeID), name.map(Value.string) ?? .null, .array(arguments)]
+            if type.recordsCreatedState { record.append(object.currentState) }
+            journal.append(object: id, op: "create", arguments: record)
             renamedSinceCheckpoint.insert(id)
         }
-        return ObjectReference(id: id, typeID: typeID)
+        return ObjectReference(id: id, typeID: type.typeID)
+    }
+
+    /// Keeps an object a method returned, as an anonymous object of the type the method names.
+    private func keepReturned(_ child: AnyObject, typeID: String, from method: String) throws(ManagerError) -> ObjectReference {
+        guard let type = registry[typeID], let object = type.adopt?(child) else {
+            throw ManagerError(.wrongType, "'\(method)' returned a \(Swift.type(of: child)), which is not a registered \(typeID)")
+        }
+        return keep(object, type: type, name: nil, arguments: [])
     }
 
     /// Unbinds `name`; the object lives on while something refers to it.

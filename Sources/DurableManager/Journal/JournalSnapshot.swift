@@ -72,14 +72,3 @@ public struct JournalVerification: Sendable {
     /// Records replayed.
     public var replayed: Int
 }
-
-extension SharedObject {
-    /// The object's whole state as a reader shows it (a dict's entries as one map).
-    var currentState: Value {
-        switch checkpointChanges(everything: true) {
-        case .whole(let state): state
-        case .entries(let upserts, _, _): .map(.init(uniqueKeysWithValues: upserts.sorted { $0.position < $1.position }.map { ($0.key, $0.value) }))
-        case nil: .null
-        }
-    }
-}

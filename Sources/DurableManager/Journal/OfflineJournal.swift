@@ -32,11 +32,11 @@ public enum OfflineJournal {
         let loop = group.next()
         do {
             let store = try await loop.submit {
-                NIOLoopBound(
-                    // No client can come back to an offline journal, but nothing is dropped either: a long grace.
-                    ObjectStore(registry: .syncManager, epoch: info.epoch, sessionGrace: .hours(1), eventLoop: loop, logger: logger),
-                    eventLoop: loop
-                )
+                // No client can come back to an offline journal, but nothing is dropped either: a long grace.
+                let store = ObjectStore(registry: .syncManager, epoch: info.epoch, sessionGrace: .hours(1), eventLoop: loop, logger: logger)
+                // A custom manager's objects are carried over in the states their records hold.
+                store.readsUnknownTypesAsRecordedState = true
+                return NIOLoopBound(store, eventLoop: loop)
             }.get()
             let report = try await JournalRecovery.recover(
                 store, from: file, info: info, settings: .init(path: path, durability: .full), on: loop, logger: logger

@@ -39,11 +39,26 @@ extension SharedObject {
     package func failWaiters(_ error: ManagerError) {}
 }
 
+extension SharedObject {
+    /// The object's whole state: what a reader shows and a custom type's `create` record holds
+    /// (a dict's entries as one map).
+    var currentState: Value {
+        switch checkpointChanges(everything: true) {
+        case .whole(let state): state
+        case .entries(let upserts, _, _): .map(.init(uniqueKeysWithValues: upserts.sorted { $0.position < $1.position }.map { ($0.key, $0.value) }))
+        case nil: .null
+        }
+    }
+}
+
 /// How a method call on a shared object ended, for now.
 package enum CallOutcome {
     case returned(Value)
     /// The object keeps the call and completes it later.
     case parked
+    /// The method made a new object of the registered type `typeID`; the store keeps it and
+    /// the caller gets a reference (Python's `method_to_typeid`).
+    case created(AnyObject, typeID: String)
 }
 
 /// What a checkpoint writes for one object.

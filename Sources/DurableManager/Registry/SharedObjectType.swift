@@ -30,25 +30,34 @@ package struct SharedObjectType: Sendable {
     /// The exposed methods that change the object's state.
     package let mutating: Set<String>
     package let journaling: Journaling
+    /// Whether the `create` record carries the new object's state, which a replay restores
+    /// instead of running the creator again (custom types, whose creators are user code).
+    package let recordsCreatedState: Bool
     /// Builds a new object from the creation call's arguments.
     package let create: @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject
     /// Rebuilds a durable object from its checkpointed state.
     package let restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)?
+    /// Wraps an object a method returned (Python's `method_to_typeid`); nil when it is not of this type.
+    package let adopt: (@Sendable (AnyObject) -> (any SharedObject)?)?
 
     package init(
         typeID: String,
         exposed: Set<String>,
         mutating: Set<String> = [],
         journaling: Journaling = .none,
+        recordsCreatedState: Bool = false,
         create: @escaping @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject,
-        restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)? = nil
+        restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)? = nil,
+        adopt: (@Sendable (AnyObject) -> (any SharedObject)?)? = nil
     ) {
         self.typeID = typeID
         self.exposed = exposed
         self.mutating = mutating
         self.journaling = journaling
+        self.recordsCreatedState = recordsCreatedState
         self.create = create
         self.restore = restore
+        self.adopt = adopt
     }
 
     package var isDurable: Bool { journaling != .none }

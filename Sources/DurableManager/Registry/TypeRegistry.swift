@@ -1,12 +1,21 @@
 /// The types a manager can create, by type id.
 ///
 /// Every type enters through here, the built-ins included: ``syncManager`` is the registry of
-/// Python's `SyncManager`, and a custom manager starts from it (or from an empty one) and adds
-/// its own entries.
-package struct TypeRegistry: Sendable {
+/// Python's `SyncManager`, and a custom manager starts from it, from some of it, or from an
+/// empty one, and adds its own ``SharedType``s.
+///
+/// ```swift
+/// let types = TypeRegistry.syncManager
+///     .keeping(["dict", "Queue", "Lock"])
+///     .registering(counter)
+/// ```
+public struct TypeRegistry: Sendable {
     private var types: [String: SharedObjectType] = [:]
 
-    package init(_ types: [SharedObjectType] = []) {
+    /// A registry with no type at all.
+    public init() {}
+
+    package init(_ types: [SharedObjectType]) {
         for type in types { register(type) }
     }
 
@@ -15,15 +24,36 @@ package struct TypeRegistry: Sendable {
         types[type.typeID] = type
     }
 
+    /// Adds a custom type, replacing a type with the same type id (a built-in included).
+    public mutating func register<Object>(_ type: SharedType<Object>) {
+        register(CustomObject.objectType(type))
+    }
+
+    /// This registry with `type` added.
+    public func registering<Object>(_ type: SharedType<Object>) -> TypeRegistry {
+        var copy = self
+        copy.register(type)
+        return copy
+    }
+
+    /// This registry with only the types named in `typeIDs`: a manager that offers some of the
+    /// built-ins.
+    public func keeping(_ typeIDs: Set<String>) -> TypeRegistry {
+        var copy = TypeRegistry()
+        copy.types = types.filter { typeIDs.contains($0.key) }
+        return copy
+    }
+
     package subscript(typeID: String) -> SharedObjectType? {
         types[typeID]
     }
 
-    /// Every registered type id, sorted, for error messages and `ping`.
-    package var typeIDs: [String] { types.keys.sorted() }
+    /// Every registered type id, sorted.
+    public var typeIDs: [String] { types.keys.sorted() }
 
-    /// Python's `SyncManager` types.
-    package static let syncManager = TypeRegistry([
+    /// Python's `SyncManager` types: dict, list, Namespace, Value, Queue, JoinableQueue, Lock,
+    /// RLock, Semaphore, BoundedSemaphore, Condition, Event and Barrier.
+    public static let syncManager = TypeRegistry([
         SharedDict.type, SharedList.type, SharedNamespace.type, SharedValue.type,
         SharedQueue.type, SharedQueue.joinableType,
         SharedLock.type, SharedLock.reentrantType, SharedSemaphore.type, SharedSemaphore.boundedType,

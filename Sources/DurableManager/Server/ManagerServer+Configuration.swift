@@ -33,6 +33,9 @@ extension ManagerServer {
 
         /// Where to listen; at least one.
         public var addresses: [ManagerAddress]
+        /// The types clients may create: Python's `SyncManager` types unless a custom manager
+        /// registers its own, or offers only some (``TypeRegistry/keeping(_:)``).
+        public var types: TypeRegistry = .syncManager
         /// The secret every client must prove it holds.
         public var authkey: Authkey
         /// The journal; nil keeps every object in memory only, as Python's manager does.

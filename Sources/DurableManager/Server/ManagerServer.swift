@@ -86,7 +86,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         let logger = logger
         let store = try await loop.submit {
             let store = ObjectStore(
-                registry: .syncManager, epoch: epoch, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
+                registry: configuration.types, epoch: epoch, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
             )
             store.onShutdownRequest = {
                 logger.info("shutdown requested by a client")

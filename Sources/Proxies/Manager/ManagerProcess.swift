@@ -1,3 +1,4 @@
+import Dispatch
 import DurableWire
 import Foundation
 import NIOPosix
@@ -11,19 +12,24 @@ import Synchronization
 final class ManagerProcess: Sendable {
     private let process: Mutex<Process>
     private let stdinPipe: Pipe
+    /// Left when the manager's stdout is all relayed, so nothing it printed is lost at exit.
+    private let relay: DispatchGroup
     let folder: String
     let address: ManagerAddress
 
-    private init(process: Process, stdinPipe: Pipe, folder: String, address: ManagerAddress) {
+    private init(process: Process, stdinPipe: Pipe, relay: DispatchGroup, folder: String, address: ManagerAddress) {
         self.process = Mutex(process)
         self.stdinPipe = stdinPipe
+        self.relay = relay
         self.folder = folder
         self.address = address
     }
 
     var pid: Int32 { process.withLock { $0.processIdentifier } }
 
-    /// Spawns `durablectl serve` on a private socket and waits until it accepts connections.
+    /// Spawns `durablectl serve` (or a custom manager's `serve`) on a private socket and waits
+    /// until it accepts connections; then relays what it prints (a custom type's output) to
+    /// this process's stdout.
     static func spawn(_ options: SyncManager.StartOptions, authkey: Authkey) async throws -> ManagerProcess {
         let folder = try makePrivateFolder()
         let keyPath = folder + "/authkey"
@@ -33,7 +39,8 @@ final class ManagerProcess: Sendable {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try options.executable ?? locateDurablectl())
-        process.arguments = ["serve", "--listen", "\(address)", "--authkey-file", keyPath, "--journal", folder + "/manager.sqlite", "--exit-on-stdin-eof",
+        process.arguments = ["serve", "--listen", "\(address)", "--authkey-file", keyPath,
+                             "--journal", options.journal ?? folder + "/manager.sqlite", "--exit-on-stdin-eof",
                              "--log-level", options.logLevel] + options.extraArguments
         let stdinPipe = Pipe()
         let stdoutPipe = Pipe()
@@ -44,7 +51,8 @@ final class ManagerProcess: Sendable {
         } catch {
             throw ManagerError(.connectionLost, "cannot start the manager \(process.executableURL?.path ?? "?"): \(error)")
         }
-        let spawned = ManagerProcess(process: process, stdinPipe: stdinPipe, folder: folder, address: address)
+        let relay = DispatchGroup()
+        let spawned = ManagerProcess(process: process, stdinPipe: stdinPipe, relay: relay, folder: folder, address: address)
         // The manager prints one line on stdout once it listens; a blocking read, so it runs on
         // NIO's thread pool rather than a concurrency thread.
         let line = try await NIOThreadPool.singleton.runIfActive {
@@ -54,15 +62,29 @@ final class ManagerProcess: Sendable {
             process.waitUntilExit()
             throw ManagerError(.connectionLost, "the manager exited before it listened (status \(process.terminationStatus)); its log above says why")
         }
+        relay.enter()
+        let output = UncheckedFileHandle(stdoutPipe.fileHandleForReading)
+        Thread.detachNewThread {
+            while true {
+                let data = output.handle.availableData
+                guard !data.isEmpty else { break }
+                FileHandle.standardOutput.write(data)
+            }
+            relay.leave()
+        }
         return spawned
     }
 
     /// Waits up to `grace` for the process to exit, then kills it.
     func waitForExit(grace: Duration) async {
         let process = process.withLock { $0 }
+        let relay = relay
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await NIOThreadPool.singleton.runIfActive { process.waitUntilExit() }
+                try? await NIOThreadPool.singleton.runIfActive {
+                    process.waitUntilExit()
+                    relay.wait()
+                }
             }
             group.addTask {
                 try? await Task.sleep(for: grace)
@@ -103,6 +125,12 @@ final class ManagerProcess: Sendable {
         }
         return found
     }
+}
+
+/// The manager's stdout, read by the relay thread alone once the manager listens.
+private struct UncheckedFileHandle: @unchecked Sendable {
+    let handle: FileHandle
+    init(_ handle: FileHandle) { self.handle = handle }
 }
 
 extension FileHandle {

@@ -25,8 +25,13 @@ public final class SyncManager: Sendable {
     public struct StartOptions: Sendable {
         /// Where the manager listens; a Unix socket in a private temporary folder by default.
         public var address: ManagerAddress?
-        /// The `durablectl` to run; found beside this program or on the PATH by default.
+        /// The manager executable to run: `durablectl`, found beside this program or on the
+        /// PATH by default, or a custom manager's (one built on `CustomManager`), which takes the
+        /// same `serve` arguments.
         public var executable: String?
+        /// The journal file; by default a new one in the private folder, deleted when the
+        /// manager stops. Give one to keep durable objects from one start to the next.
+        public var journal: String?
         /// The manager's log level (its log goes to this process's stderr).
         public var logLevel = "warning"
         /// More `durablectl serve` arguments.
@@ -120,14 +125,30 @@ public final class SyncManager: Sendable {
         return found
     }
 
+    /// Creates an object of the registered type `typeID` (a custom manager's type), or opens the
+    /// one called `name`, and returns a proxy that calls its methods by name.
+    ///
+    /// ```swift
+    /// let foo = try await manager.create("Foo")
+    /// try await foo.call("bar")
+    /// ```
+    /// - Throws: ``ManagerError`` `ValueError` when the manager registers no such type.
+    public func create(_ typeID: String, name: String? = nil, arguments: [Value] = []) async throws -> AutoProxy {
+        try await create(typeID, name: name, arguments: arguments, as: AutoProxy.self)
+    }
+
     /// Opens the object called `name`, or creates one, of the proxy's type.
     /// - Parameters:
     ///   - type: The proxy type, which names the registered type.
     ///   - name: Nil for a new anonymous object.
     ///   - arguments: The creator's arguments when the object is new.
     public func open<Proxy: SharedObjectProxy>(_ type: Proxy.Type, name: String?, arguments: [Value] = []) async throws -> Proxy {
-        let reply = try await connection.call(0, "create", [.string(Proxy.typeID), name.map(Value.string) ?? .null, .array(arguments)])
-        return try connection.decoder.decode(Proxy.self, from: reply)
+        try await create(Proxy.typeID, name: name, arguments: arguments, as: Proxy.self)
+    }
+
+    private func create<Proxy: Decodable>(_ typeID: String, name: String?, arguments: [Value], as proxy: Proxy.Type) async throws -> Proxy {
+        let reply = try await connection.call(0, "create", [.string(typeID), name.map(Value.string) ?? .null, .array(arguments)])
+        return try connection.decoder.decode(proxy, from: reply)
     }
 }
 

@@ -10,8 +10,10 @@ final class ManagerFixture: Sendable {
     let folder: String
     let address: ManagerAddress
     let authkeyPath: String
-    /// The journal, `manager.sqlite` in the folder; it outlives every restart.
+    /// The journal, `manager.sqlite` in the folder unless ``start(extraArguments:logLevel:captureStandardError:journalPath:)``
+    /// was given one; it outlives every restart.
     let journalPath: String
+    /// The executable, then its arguments.
     private let arguments: [String]
     private let capturesStandardError: Bool
     private let current: Mutex<ChildProcess>
@@ -19,18 +21,21 @@ final class ManagerFixture: Sendable {
     /// The manager process now running: a new one after each ``restart()``.
     var process: ChildProcess { current.withLock { $0 } }
 
-    /// Starts `durablectl serve` and waits until it listens. With `captureStandardError` its
-    /// log lines are kept for ``ChildProcess/standardErrorLines()`` instead of shown.
+    /// Starts `durablectl serve` (or `executable serve`, a custom manager) and waits until it listens. With `captureStandardError` its
+    /// log lines are kept for ``ChildProcess/standardErrorLines()`` instead of shown. With
+    /// `journalPath` it serves that existing journal (which ``stop()`` leaves where it is)
+    /// instead of a new `manager.sqlite` in its folder.
     static func start(
-        extraArguments: [String] = [], logLevel: String = "warning", captureStandardError: Bool = false
+        extraArguments: [String] = [], logLevel: String = "warning", captureStandardError: Bool = false,
+        journalPath existingJournal: String? = nil, executable: String = "durablectl"
     ) async throws -> ManagerFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let address = ManagerAddress.unixDomainSocket(path: folder + "/manager.sock")
         let authkeyPath = folder + "/authkey"
-        let journalPath = folder + "/manager.sqlite"
+        let journalPath = existingJournal ?? folder + "/manager.sqlite"
         let arguments = [
-            "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
+            executable, "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
             "--log-level", logLevel, "--session-grace", "0.5",
         ] + extraArguments
         let process = try await launch(arguments, folder: folder, captureStandardError: captureStandardError)
@@ -42,7 +47,7 @@ final class ManagerFixture: Sendable {
 
     private static func launch(_ arguments: [String], folder: String, captureStandardError: Bool) async throws -> ChildProcess {
         let process = try ChildProcess(
-            "durablectl", arguments, environment: ["DURABLE_MANAGER_HOME": folder], captureStandardError: captureStandardError
+            arguments[0], Array(arguments.dropFirst()), environment: ["DURABLE_MANAGER_HOME": folder], captureStandardError: captureStandardError
         )
         guard let ready = await process.nextLine(), ready.contains("listening") else {
             let status = await process.waitForExit(timeout: .seconds(1))

@@ -1,15 +1,21 @@
-import ArgumentParser
-import DurableManager
+public import ArgumentParser
+public import DurableManager
 import DurableWire
 import Logging
 import NIOCore
 import ServiceLifecycle
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #endif
 
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `serve` command: runs a manager with the options `durablectl serve` documents.
+///
+/// `durablectl serve` runs it with Python's `SyncManager` types; a custom manager's executable
+/// runs it with its own (see ``CustomManager``), so both take the same flags and a client's
+/// `SyncManager.start` can spawn either.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run a manager until `durablectl shutdown`, a client's shutdown, SIGTERM or SIGINT.",
         discussion: """
             Prints one line on stdout once it accepts connections: the addresses it listens on. \
@@ -60,7 +66,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: .hidden)
     var exitOnStdinEof = false
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
+        try await serve(types: .syncManager)
+    }
+
+    /// Runs a manager that offers `types`, until a client's shutdown, SIGTERM or SIGINT.
+    public func serve(types: TypeRegistry) async throws {
+        // A custom type's methods may print: line by line, so a client relaying the output sees it at once.
+        setvbuf(stdout, nil, _IOLBF, 0)
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -79,6 +94,7 @@ struct Serve: AsyncParsableCommand {
             addresses: addresses,
             authkey: try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
         )
+        configuration.types = types
         guard let mode = Durability(name: durability) else {
             throw ValidationError("--durability must be full, normal or relaxed")
         }
@@ -107,11 +123,18 @@ struct Serve: AsyncParsableCommand {
         do {
             try await group.run()
         } catch let error as JournalError {
-            printError("durablectl: \(error)")
+            Self.printError("\(error)")
             throw ExitCode(error.isDiskFull ? 74 : 66)
         } catch let error as ManagerError {
-            printError("durablectl: \(error.message)")
+            Self.printError(error.message)
             throw ExitCode(71)
         }
+    }
+
+    /// One line on stderr, named after the program that failed.
+    private static func printError(_ message: String) {
+        let program = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "serve"
+        let text = "\(program): \(message)\n"
+        _ = text.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -1,0 +1,105 @@
+import DurableManager
+import DurableWire
+import Testing
+
+/// Custom types through the real connection handler: registration, exposure, creation
+/// arguments, errors, and methods that return new shared objects (`method_to_typeid`).
+struct CustomTypeTests {
+    final class Greeter {
+        var greeting: String
+        init(greeting: String) { self.greeting = greeting }
+    }
+
+    final class Tally: Codable {
+        var count = 0
+    }
+
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String { "no greeting for nobody" }
+    }
+
+    static let greeter = SharedType<Greeter>("Greeter") { arguments in
+        Greeter(greeting: arguments.count > 0 ? try arguments.decode(String.self, at: 0) : "hello")
+    }
+    .method("greet") { greeter, arguments in
+        let name = try arguments.decode(String.self, at: 0)
+        guard !name.isEmpty else { throw Refusal() }
+        return "\(greeter.greeting), \(name)"
+    }
+    .method("set_greeting", mutating: true) { greeter, arguments in
+        greeter.greeting = try arguments.decode(String.self, at: 0)
+    }
+    .method("tally", returning: "Tally") { _, _ in Tally() }
+
+    static let tally = SharedType<Tally>.durable("Tally") { _ in Tally() }
+        .method("add", mutating: true) { tally in
+            tally.count += 1
+            return tally.count
+        }
+
+    static let types = TypeRegistry.syncManager.keeping(["dict"]).registering(greeter).registering(tally)
+
+    @Test func aRegisteredTypeIsCreatedWithItsArgumentsAndCalledByName() throws {
+        let client = try ManagerHarness(registry: Self.types).connect()
+        let plain = try client.create("Greeter")
+        #expect(try client.value(plain, "greet", ["Ada"]) == "hello, Ada")
+        let custom = try client.create("Greeter", ["bonjour"])
+        #expect(try client.value(custom, "greet", ["Ada"]) == "bonjour, Ada")
+        try client.value(custom, "set_greeting", ["salut"])
+        #expect(try client.value(custom, "greet", ["Ada"]) == "salut, Ada")
+    }
+
+    @Test func aMethodThatIsNotExposedIsRefusedNamingTheMethodAndTheType() throws {
+        let client = try ManagerHarness(registry: Self.types).connect()
+        let greeter = try client.create("Greeter")
+        let error = try client.error(greeter, "greeting")
+        #expect(error?.code == .notExposed)
+        #expect(error?.message.contains("'greeting'") == true)
+        #expect(error?.message.contains("Greeter") == true)
+    }
+
+    @Test func wrongArgumentsAreTypeErrorsAndUserErrorsKeepTheirTypeName() throws {
+        let client = try ManagerHarness(registry: Self.types).connect()
+        let greeter = try client.create("Greeter")
+        #expect(try client.errorCode(greeter, "greet", [42]) == .wrongType)
+        #expect(try client.errorCode(greeter, "greet") == .wrongType)
+        let refused = try client.error(greeter, "greet", [""])
+        #expect(refused?.code.name == "Refusal")
+        #expect(refused?.message.contains("no greeting for nobody") == true)
+        #expect(try client.value(greeter, "greet", ["Ada"]) == "hello, Ada")
+    }
+
+    @Test func aMethodReturningASharedObjectGivesAReferenceToANewObjectOfThatType() throws {
+        let client = try ManagerHarness(registry: Self.types).connect()
+        let greeter = try client.create("Greeter")
+        guard case .reference(let first) = try client.value(greeter, "tally"),
+              case .reference(let second) = try client.value(greeter, "tally") else {
+            Issue.record("tally did not return a reference")
+            return
+        }
+        #expect(first.typeID == "Tally")
+        #expect(first.id != second.id)
+        #expect(try client.value(first, "add") == 1)
+        #expect(try client.value(first, "add") == 2)
+        #expect(try client.value(second, "add") == 1)
+    }
+
+    @Test func aCustomManagerOffersOnlyTheBuiltInsItKeeps() throws {
+        let client = try ManagerHarness(registry: Self.types).connect()
+        _ = try client.create("dict")
+        guard case .failure(let error) = try client.call(0, "create", ["Queue", nil, []]) else {
+            Issue.record("a Queue was created by a manager that does not offer it")
+            return
+        }
+        #expect(error.code == .valueError)
+        #expect(error.message.contains("Greeter, Tally, dict"))
+    }
+
+    @Test func theBuiltInsAreEntriesOfTheSameRegistry() {
+        #expect(TypeRegistry.syncManager.typeIDs == [
+            "Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock", "Namespace",
+            "Queue", "RLock", "Semaphore", "Value", "dict", "list",
+        ])
+        #expect(Self.types.typeIDs == ["Greeter", "Tally", "dict"])
+    }
+}
