@@ -243,12 +243,18 @@ final class JournalConnection {
         return try body()
     }
 
-    /// `PRAGMA integrity_check`'s findings; empty when the file is sound.
-    func integrityProblems() throws(JournalError) -> [String] {
-        let statement = try database.prepare("PRAGMA integrity_check")
+    /// `PRAGMA integrity_check`'s findings, one per line; empty when the file is sound. A file
+    /// too damaged for the check to run is one finding.
+    func integrityProblems() -> [String] {
         var problems: [String] = []
-        while try statement.step() {
-            if let line = statement.string(0), line != "ok" { problems.append(line) }
+        do {
+            let statement = try database.prepare("PRAGMA integrity_check")
+            while try statement.step() {
+                guard let text = statement.string(0), text != "ok" else { continue }
+                problems += text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("*** in database") }
+            }
+        } catch {
+            problems.append("the integrity check cannot run: \(error.detail)")
         }
         return problems
     }
@@ -267,12 +273,15 @@ final class JournalConnection {
                 var dictRows: [DictEntryRow] = []
                 entries.bind(1, Int64(bitPattern: objectID))
                 while try entries.step() {
-                    dictRows.append(DictEntryRow(key: try entries.value(0), value: try entries.value(2), position: entries.int64(1)))
+                    let position = entries.int64(1)
+                    try naming("entry \(position) of dict #\(objectID) in dict_entries") { () throws(JournalError) in
+                        dictRows.append(DictEntryRow(key: try entries.value(0), value: try entries.value(2), position: position))
+                    }
                 }
                 entries.reset()
                 state = .entries(dictRows)
             } else {
-                state = .whole(try rows.value(3))
+                state = .whole(try naming("the state of #\(objectID) (\(typeID)) in objects") { () throws(JournalError) in try rows.value(3) })
             }
             objects.append(.init(id: objectID, typeID: typeID, name: rows.string(2), state: state))
         }
@@ -306,9 +315,19 @@ final class JournalConnection {
         return records
     }
 
+    /// Runs `body`; a damaged value it meets is named with `place`, so that `verify` says where it is.
+    private func naming<Result>(_ place: String, _ body: () throws(JournalError) -> Result) throws(JournalError) -> Result {
+        do {
+            return try body()
+        } catch where error.isDamaged {
+            throw .damaged(path, "\(place): \(error.detail)")
+        }
+    }
+
     /// The record in a row of `SELECT seq, time, object, op, args`.
     private func record(_ statement: SQLiteStatement) throws(JournalError) -> JournalRecord {
-        guard case .array(let arguments) = try statement.value(4) else {
+        let arguments = try naming("the arguments of record \(statement.int64(0)) in journal") { () throws(JournalError) in try statement.value(4) }
+        guard case .array(let arguments) = arguments else {
             throw .damaged(path, "record \(statement.int64(0)) has no argument list")
         }
         return JournalRecord(

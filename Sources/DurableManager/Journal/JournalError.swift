@@ -62,6 +62,9 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
         if case .newerSchema = code { true } else { false }
     }
 
+    /// The file or a value in it is damaged.
+    public var isDamaged: Bool { code == .damaged }
+
     /// An import was refused because the journal already holds objects or records.
     public var isHoldingState: Bool { code == .holdsState }
 

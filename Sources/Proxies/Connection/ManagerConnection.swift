@@ -33,6 +33,7 @@ public final class ManagerConnection: Sendable {
     private let maxFrameSize: Int
     /// How long calls wait for the manager to come back after the connection dropped.
     private let reconnectWindow: Duration
+    private let handshakeTimeout: Duration
     /// This client's session: the same one across reconnects.
     public let sessionID: String
     /// Where the manager listens.
@@ -41,13 +42,17 @@ public final class ManagerConnection: Sendable {
     /// The manager run this connection talks to (it changes when the manager restarts).
     public var epoch: UInt64 { state.withLock { $0.link.epoch } }
 
-    private init(link: Link, address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int, reconnectWindow: Duration) {
+    private init(
+        link: Link, address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int,
+        reconnectWindow: Duration, handshakeTimeout: Duration
+    ) {
         self.state = Mutex(State(link: link))
         self.address = address
         self.authkey = authkey
         self.sessionID = sessionID
         self.maxFrameSize = maxFrameSize
         self.reconnectWindow = reconnectWindow
+        self.handshakeTimeout = handshakeTimeout
     }
 
     /// Connects and runs the authkey handshake.
@@ -62,24 +67,35 @@ public final class ManagerConnection: Sendable {
     ///   - sessionID: The session to open or resume; a new random one by default.
     ///   - maxFrameSize: The largest reply accepted.
     ///   - reconnectWindow: How long a call waits for the manager to come back.
+    ///   - handshakeTimeout: How long to wait for the manager to accept the connection and
+    ///     the authkey: a stopped or wedged manager is given up on after it.
     /// - Throws: ``ManagerError`` with `.authenticationFailed` for a wrong key, `.connectionLost`
-    ///   when nothing listens there.
+    ///   when nothing listens there or nothing answers in time.
     public static func connect(
         to address: ManagerAddress,
         authkey: Authkey,
         sessionID: String = randomSessionID(),
         maxFrameSize: Int = 64 << 20,
-        reconnectWindow: Duration = .seconds(30)
+        reconnectWindow: Duration = .seconds(30),
+        handshakeTimeout: Duration = .seconds(10)
     ) async throws(ManagerError) -> ManagerConnection {
-        let link = try await open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize)
+        let link = try await open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout)
         return ManagerConnection(
-            link: link, address: address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, reconnectWindow: reconnectWindow
+            link: link, address: address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize,
+            reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout
         )
     }
 
-    private static func open(_ address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int) async throws(ManagerError) -> Link {
+    private static func open(
+        _ address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int, timeout: Duration
+    ) async throws(ManagerError) -> Link {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let ready = loop.makePromise(of: UInt64.self)
+        let (seconds, attoseconds) = timeout.components
+        let expiry = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+            ready.fail(ManagerError(.connectionLost, "the manager at \(address) did not answer within \(timeout); is it stopped or overloaded?"))
+        }
+        ready.futureResult.whenComplete { _ in expiry.cancel() }
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
@@ -139,7 +155,7 @@ public final class ManagerConnection: Sendable {
         var pause = Duration.milliseconds(20)
         while true {
             do {
-                let link = try await Self.open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize)
+                let link = try await Self.open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout)
                 let held = liveProxies.withLock { proxies in
                     Value.map(.init(uniqueKeysWithValues: proxies.map { (Value.int(Int64(bitPattern: $0.key)), Value.int(Int64($0.value))) }))
                 }

@@ -5,21 +5,41 @@ struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that a manager answers, and show its epoch, uptime, clients and objects.",
         discussion: """
-            Exits 0 when the manager answers, 69 when it cannot be reached, 77 on a wrong authkey.
+            Exits 0 when the manager answers, 69 when it cannot be reached or does not answer \
+            within --timeout, 77 on a wrong authkey.
 
-            Example:
-              durablectl ping --connect tcp:127.0.0.1:50000 --authkey-file ./authkey
+            Examples:
+              durablectl ping
+              durablectl ping --connect tcp:127.0.0.1:50000 --authkey-file ./authkey --json
             """
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print one JSON object: address, epoch, uptime, clients, objects, journal, journalRecords, types.")
+    var json = false
 
     func run() async throws {
         try await reportingFailures {
             let link = try await connection.open()
             let reply = try await link.call(0, "ping", [])
             await link.close()
-            print("\(link.address) \(reply)")
+            guard case .map(var fields) = reply else { throw ManagerError(.protocolError, "ping answered \(reply)") }
+            fields.updateValue(.string("\(link.address)"), forKey: "address", insertingAt: 0)
+            if json {
+                printJSON(.map(fields))
+                return
+            }
+            for (key, value) in fields {
+                let text: String = switch value {
+                case .string(let text): text
+                case .double(let seconds) where key == "uptime": "\((seconds * 10).rounded() / 10) s"
+                case .array(let items): items.map { if case .string(let text) = $0 { text } else { $0.jsonText() } }.joined(separator: " ")
+                case .null: "-"
+                default: value.jsonText()
+                }
+                print("\(key): \(text)")
+            }
         }
     }
 }

@@ -27,24 +27,32 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let reader = try journal.openReader()
             let progress = TerminalProgress("replaying")
-            let verification = try reader.verify(progress: progress.update)
+            var problems: [String]
+            var objects = 0
+            var replayed = 0
+            do {
+                let verification = try journal.openReader().verify(progress: progress.update)
+                (problems, objects, replayed) = (verification.problems, verification.objects, verification.replayed)
+            } catch let error as JournalError where error.isDamaged {
+                // Too damaged to open or read: that is this command's finding, not its failure.
+                problems = [error.detail]
+            }
             progress.finish()
             if json {
                 printJSON([
-                    "ok": .bool(verification.problems.isEmpty),
-                    "objects": .int(Int64(verification.objects)),
-                    "records": .int(Int64(verification.replayed)),
-                    "problems": .array(verification.problems.map(Value.string)),
+                    "ok": .bool(problems.isEmpty),
+                    "objects": .int(Int64(objects)),
+                    "records": .int(Int64(replayed)),
+                    "problems": .array(problems.map(Value.string)),
                 ])
-            } else if verification.problems.isEmpty {
-                print("ok: \(journal.path): integrity check passed, \(verification.replayed) records replayed into \(verification.objects) objects")
+            } else if problems.isEmpty {
+                print("ok: \(objects) objects, \(replayed) records replayed, integrity check passed: \(journal.path)")
             } else {
-                for problem in verification.problems { print("problem: \(problem)") }
+                for problem in problems { print("problem: \(problem)") }
             }
-            guard verification.problems.isEmpty else {
-                printError("durablectl: \(journal.path) has \(verification.problems.count) problem(s); restore it from a backup (`durablectl import`)")
+            guard problems.isEmpty else {
+                printError("durablectl: \(journal.path) has \(problems.count) problem(s); restore it from a backup (`durablectl import`)")
                 throw ExitCode(65)
             }
         }

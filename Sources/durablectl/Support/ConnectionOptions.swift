@@ -10,10 +10,17 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The manager's authkey file. (default: authkey in the state folder)", valueName: "path"))
     var authkeyFile: String?
 
+    @Option(help: ArgumentHelp("Seconds to wait for the manager to accept the connection and the authkey.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    /// Connects and authenticates, or fails with `ConnectionLost` (exit 69) when the manager
+    /// does not answer within `timeout`: a stopped or wedged process, not only a closed socket.
     func open() async throws -> ManagerConnection {
         let folder = StateFolder.default
         let address = try connect.map { try ManagerAddress(parsing: $0) } ?? folder.socketAddress
         let authkey = try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath)
-        return try await ManagerConnection.connect(to: address, authkey: authkey)
+        return try await ManagerConnection.connect(
+            to: address, authkey: authkey, handshakeTimeout: .milliseconds(Int64(timeout * 1000))
+        )
     }
 }
