@@ -31,6 +31,7 @@ struct Ping: AsyncParsableCommand {
                 return
             }
             for (key, value) in fields {
+                guard case .string(let key) = key else { continue }
                 let text: String = switch value {
                 case .string(let text): text
                 case .double(let seconds) where key == "uptime": "\((seconds * 10).rounded() / 10) s"
