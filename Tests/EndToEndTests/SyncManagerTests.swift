@@ -20,6 +20,17 @@ struct SyncManagerTests {
         await manager.shutdown()
     }
 
+    @Test func shutdownOfAManagerThatWasKilledDoesNotWaitForItToComeBack() async throws {
+        let manager = try await SyncManager.start()
+        let pid = try #require(manager.managerProcessID)
+        kill(pid, SIGKILL)
+        let started = ContinuousClock.now
+        await manager.shutdown()
+        // Far below the 30 s a call would wait for a reconnection.
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(!processExists(pid))
+    }
+
     @Test func withManagerAlwaysShutsDown() async throws {
         struct Boom: Error {}
         let pid = Mutex<Int32?>(nil)

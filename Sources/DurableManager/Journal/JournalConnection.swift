@@ -348,9 +348,10 @@ extension JournalConnection {
         return names
     }
 
-    /// Every `create` and `unname` record, oldest first: the names of objects made since the checkpoint.
-    func namingRecords() throws(JournalError) -> [JournalRecord] {
-        let statement = try database.prepare("SELECT seq, time, object, op, args FROM journal WHERE op IN ('create', 'unname') ORDER BY seq")
+    /// Every `create`, `unname` and `drop` record, oldest first: which objects came and went
+    /// since the checkpoint, under which names.
+    func lifecycleRecords() throws(JournalError) -> [JournalRecord] {
+        let statement = try database.prepare("SELECT seq, time, object, op, args FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
         var records: [JournalRecord] = []
         while try statement.step() {
             records.append(try record(statement))

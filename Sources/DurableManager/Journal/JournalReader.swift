@@ -63,13 +63,13 @@ public final class JournalReader {
     }
 
     /// The type and name of every object the journal knows, without reading states: those of
-    /// the last checkpoint, then of the `create` and `unname` records after it. Dropped objects
-    /// keep their entry, so that their records can still be named.
+    /// the last checkpoint, then of the `create`, `unname` and `drop` records after it. Dropped
+    /// objects keep their entry (marked), so that their records can still be named.
     public func objectNames() throws(JournalError) -> [UInt64: JournalObjectName] {
         try connection.reading { () throws(JournalError) in
             var names: [UInt64: JournalObjectName] = [:]
             for row in try connection.objectNames() { names[row.id] = JournalObjectName(typeID: row.typeID, name: row.name) }
-            for record in try connection.namingRecords() { JournalObjectName.note(record, in: &names) }
+            for record in try connection.lifecycleRecords() { JournalObjectName.note(record, in: &names) }
             return names
         }
     }

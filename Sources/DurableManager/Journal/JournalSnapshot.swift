@@ -47,6 +47,8 @@ public struct JournalObject: Sendable, Hashable {
 public struct JournalObjectName: Sendable, Hashable {
     public var typeID: String
     public var name: String?
+    /// Whether a `drop` record released the object: it is gone, though its records remain.
+    public var isDropped = false
 
     /// Updates `names` with what `record` says about its object's type and name, if anything.
     public static func note(_ record: JournalRecord, in names: inout [UInt64: JournalObjectName]) {
@@ -57,6 +59,8 @@ public struct JournalObjectName: Sendable, Hashable {
             names[record.object] = JournalObjectName(typeID: typeID, name: name)
         case "unname":
             names[record.object]?.name = nil
+        case "drop":
+            names[record.object]?.isDropped = true
         default:
             break
         }

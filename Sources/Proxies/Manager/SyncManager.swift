@@ -93,7 +93,8 @@ public final class SyncManager: Sendable {
         }
         guard first else { return }
         if let process {
-            _ = try? await connection.call(0, "shutdown", [])
+            // The end of its stdin stops the manager cleanly, as a shutdown call would, and
+            // waits for no reconnection when the manager is already gone.
             process.closeStdin()
             await process.waitForExit(grace: .seconds(10))
         }

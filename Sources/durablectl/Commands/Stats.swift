@@ -26,10 +26,11 @@ struct Stats: AsyncParsableCommand {
         try await reportingFailures {
             let reader = try journal.openReader()
             let facts = try reader.facts()
-            let snapshot = try reader.snapshot()
+            // From the checkpoint's rows and the create and drop records: no replay of states.
+            let live = try reader.objectNames().values.filter { !$0.isDropped }
             let running = reader.runningManager()
             var byType: [String: Int] = [:]
-            for object in snapshot.objects { byType[object.typeID, default: 0] += 1 }
+            for object in live { byType[object.typeID, default: 0] += 1 }
             let fields: [(String, Value)] = [
                 ("path", .string(journal.path)),
                 ("schemaVersion", .int(Int64(facts.schemaVersion))),
@@ -44,7 +45,7 @@ struct Stats: AsyncParsableCommand {
                 ("lastCheckpointTime", facts.lastCheckpointTime.map(Value.double) ?? .null),
                 ("databaseBytes", .int(fileSize(journal.path))),
                 ("walBytes", .int(fileSize(journal.path + "-wal"))),
-                ("objects", .int(Int64(snapshot.objects.count))),
+                ("objects", .int(Int64(live.count))),
                 ("objectsByType", .map(.init(uniqueKeysWithValues: byType.sorted { $0.key < $1.key }.map { (.string($0), .int(Int64($1))) }))),
             ]
             if json {
