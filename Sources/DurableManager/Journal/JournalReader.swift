@@ -79,6 +79,16 @@ public final class JournalReader {
         try connection.reading { () throws(JournalError) in try connection.records(after: seq, limit: limit, object: object) }
     }
 
+    /// Every record after `seq`, and the span of records after `seq` that a checkpoint folded
+    /// in before they could be read: what a follower missed.
+    public func newRecords(after seq: UInt64) throws(JournalError) -> (folded: ClosedRange<UInt64>?, records: [JournalRecord]) {
+        try connection.reading { () throws(JournalError) in
+            let checkpointSeq = try connection.facts().checkpointSeq
+            let folded = checkpointSeq > seq ? (seq + 1)...checkpointSeq : nil
+            return (folded, try connection.records(after: seq, limit: .max))
+        }
+    }
+
     /// The last `count` records after `seq`, oldest first; only `object`'s when given.
     public func lastRecords(_ count: Int, after seq: UInt64 = 0, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
         try connection.reading { () throws(JournalError) in

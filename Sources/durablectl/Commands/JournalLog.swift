@@ -14,7 +14,8 @@ struct JournalLog: AsyncParsableCommand {
             JSON. A checkpoint folds records into the objects' state and removes them.
 
             --follow keeps reading and prints each record once the manager has committed it, \
-            until interrupted (Ctrl-C exits 0).
+            until interrupted (Ctrl-C exits 0). A checkpoint that runs between two reads (every \
+            200 ms) folds records in before they are seen: a line on stderr names them.
 
             Exit codes: 0 done, 65 damaged, 66 no such file or object, 76 newer version, \
             78 not a journal.
@@ -52,20 +53,35 @@ struct JournalLog: AsyncParsableCommand {
             let reader = try journal.openReader()
             var names = try reader.objectNames()
             let objectID = try object.map { try resolve($0, names: names) }
-            var records = try tail.map { try reader.lastRecords($0, after: since, object: objectID) }
-                ?? reader.records(after: since, object: objectID)
-            var last = records.last?.seq ?? since
-            if follow { stopOnInterrupt() }
+            guard follow else {
+                let records = try tail.map { try reader.lastRecords($0, after: since, object: objectID) }
+                    ?? reader.records(after: since, object: objectID)
+                for record in records { try printRecord(record, names: names) }
+                return
+            }
+            stopOnInterrupt()
+            // Every record is read, the other objects' too, so that `last` is the journal's own
+            // position and a checkpoint that folded unread records in can be told from one that did not.
+            let first = try reader.newRecords(after: since)
+            var batch = first.records
+            var shown = batch.filter { objectID == nil || $0.object == objectID }
+            if let tail { shown = Array(shown.suffix(tail)) }
+            // Records before the checkpoint are not missed: they were never asked for.
+            var last = first.folded?.upperBound ?? since
             while true {
-                for record in records {
-                    JournalObjectName.note(record, in: &names)
-                    try printRecord(record, names: names)
-                }
+                for record in batch { JournalObjectName.note(record, in: &names) }
+                for record in shown { try printRecord(record, names: names) }
                 fflush(nil)
-                guard follow else { return }
+                last = batch.last?.seq ?? last
                 try await Task.sleep(for: .milliseconds(200))
-                records = try reader.records(after: last, object: objectID)
-                last = records.last?.seq ?? last
+                let (folded, new) = try reader.newRecords(after: last)
+                if let folded {
+                    let scope = objectID == nil ? "" : " (of any object)"
+                    printError("durablectl: records \(folded.lowerBound)...\(folded.upperBound)\(scope) were folded into a checkpoint before they could be read; their effect is in `durablectl show`")
+                    last = folded.upperBound
+                }
+                batch = new
+                shown = batch.filter { objectID == nil || $0.object == objectID }
             }
         }
     }
