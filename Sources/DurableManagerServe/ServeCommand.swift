@@ -66,8 +66,26 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var exitOnStdinEof = false
 
+    /// An empty command; swift-argument-parser fills it from the command line.
     public init() {}
 
+    /// Checks the options before anything starts, so a bad one is a usage error (exit 64).
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard Durability(name: durability) != nil else { throw ValidationError("--durability must be full, normal or relaxed") }
+        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        for address in addresses {
+            do {
+                _ = try ManagerAddress(parsing: address)
+            } catch {
+                throw ValidationError("--listen \(address): \(error)")
+            }
+        }
+    }
+
+    /// Serves Python's `SyncManager` types: `durablectl serve`.
     public func run() async throws {
         try await serve(types: .syncManager)
     }
@@ -76,9 +94,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func serve(types: TypeRegistry) async throws {
         // A custom type's methods may print: line by line, so a client relaying the output sees it at once.
         setvbuf(stdout, nil, _IOLBF, 0)
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -95,10 +111,7 @@ public struct ServeCommand: AsyncParsableCommand {
             authkey: try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
         )
         configuration.types = types
-        guard let mode = Durability(name: durability) else {
-            throw ValidationError("--durability must be full, normal or relaxed")
-        }
-        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        let mode = Durability(name: durability) ?? .normal
         let journalPath = journal ?? folder.journalPath
         try StateFolder.createParentFolders(of: journalPath)
         var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
@@ -124,7 +137,7 @@ public struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch let error as JournalError {
             Self.printError("\(error)")
-            throw ExitCode(error.isDiskFull ? 74 : 66)
+            throw ExitCode(error.exitCode)
         } catch let error as ManagerError {
             Self.printError(error.message)
             throw ExitCode(71)

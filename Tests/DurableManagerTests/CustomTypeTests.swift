@@ -1,5 +1,6 @@
 import DurableManager
 import DurableWire
+import Logging
 import Testing
 
 /// Custom types through the real connection handler: registration, exposure, creation
@@ -36,6 +37,43 @@ struct CustomTypeTests {
             tally.count += 1
             return tally.count
         }
+
+    /// A state that cannot always be encoded: a negative balance has no encoding.
+    final class Account: Codable {
+        struct Overdrawn: Error {}
+        var balance = 0
+
+        init() {}
+
+        func encode(to encoder: any Encoder) throws {
+            guard balance >= 0 else { throw Overdrawn() }
+            var container = encoder.singleValueContainer()
+            try container.encode(balance)
+        }
+
+        init(from decoder: any Decoder) throws {
+            balance = try decoder.singleValueContainer().decode(Int.self)
+        }
+    }
+
+    static let account = SharedType<Account>.durable("Account") { arguments in
+        let account = Account()
+        account.balance = arguments.count > 0 ? try arguments.decode(Int.self, at: 0) : 0
+        return account
+    }
+    .method("add", mutating: true) { account, arguments in
+        account.balance += try arguments.decode(Int.self, at: 0)
+        return account.balance
+    }
+    .method("balance") { account in account.balance }
+
+    /// Hands out one shared child, the same each time.
+    final class Shelf {
+        let tally = Tally()
+    }
+
+    static let shelf = SharedType<Shelf>("Shelf") { _ in Shelf() }
+        .method("tally", returning: "Tally") { shelf, _ in shelf.tally }
 
     static let types = TypeRegistry.syncManager.keeping(["dict"]).registering(greeter).registering(tally)
 
@@ -82,6 +120,40 @@ struct CustomTypeTests {
         #expect(try client.value(first, "add") == 1)
         #expect(try client.value(first, "add") == 2)
         #expect(try client.value(second, "add") == 1)
+    }
+
+    @Test func theSameObjectReturnedTwiceIsTheSameSharedObject() throws {
+        let client = try ManagerHarness(registry: Self.types.registering(Self.shelf)).connect()
+        let shelf = try client.create("Shelf")
+        guard case .reference(let first) = try client.value(shelf, "tally"),
+              case .reference(let second) = try client.value(shelf, "tally") else {
+            Issue.record("tally did not return a reference")
+            return
+        }
+        #expect(first == second)
+        #expect(try client.value(first, "add") == 1)
+        #expect(try client.value(second, "add") == 2)
+    }
+
+    @Test func aStateThatCannotBeEncodedFailsTheCallAndLeavesTheObjectAsRecorded() throws {
+        let client = try ManagerHarness(registry: TypeRegistry().registering(Self.account)).connect()
+        guard case .failure(let refused) = try client.call(0, "create", ["Account", nil, [-5]]) else {
+            Issue.record("an Account whose state cannot be encoded was created")
+            return
+        }
+        #expect(refused.code.name == "Overdrawn")
+        let account = try client.create("Account", [10])
+        #expect(try client.value(account, "add", [5]) == 15)
+        let overdrawn = try client.error(account, "add", [-100])
+        #expect(overdrawn?.code.name == "Overdrawn")
+        #expect(overdrawn?.message.contains("encoding its state after 'add'") == true)
+        #expect(try client.value(account, "balance") == 15)
+    }
+
+    @Test func aManagerWhoseMethodReturnsAnUnregisteredTypeDoesNotStart() async throws {
+        var configuration = ManagerServer.Configuration(addresses: [.unixDomainSocket(path: "/tmp/never-bound.sock")], authkey: .random())
+        configuration.types = TypeRegistry().registering(Self.greeter)
+        await #expect(throws: ManagerError.self) { try await ManagerServer(configuration: configuration, logger: Logger(label: "test")).run() }
     }
 
     @Test func aCustomManagerOffersOnlyTheBuiltInsItKeeps() throws {

@@ -115,6 +115,9 @@ struct JournalCommandsBadInputTests {
         try await run("show", "#999999").expectError(66, containing: "999999")
         try await run("show", "999999").expectError(66, containing: "999999")
         try await run("journal", "--object", "nosuch").expectError(66, containing: "nosuch")
+        try await run("journal", "--object", "#999999").expectError(66, containing: "999999")
+        // After the last record: nothing to show yet.
+        try await run("show", "counter", "--at", "999").expectError(65, containing: "no record 999 yet")
         // Before its create record the counter did not exist.
         try await run("show", "counter", "--at", "0").expectError(66)
         // Usage errors: 64, nothing on stdout.
@@ -129,5 +132,44 @@ struct JournalCommandsBadInputTests {
         #expect(show.status == 0 && show.output == "1", "\(show.summary)")
         await client.shutdown()
         await manager.stop()
+    }
+
+    @Test func everyCommandGivesAJournalTheSameCodeAndServeRefusesACustomManagersJournalUntouched() async throws {
+        let folder = try newFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = folder + "/notes.sqlite"
+        try Data("not a journal\n".utf8).write(to: URL(fileURLWithPath: text))
+        try await DurablectlRun.run(["checkpoint", "--journal", text], home: folder).expectError(78, containing: text)
+
+        // A journal a custom manager wrote, with a durable type durablectl's serve does not register.
+        let custom = try await ManagerFixture.start(executable: "durable-test-manager")
+        let client = try await custom.connect()
+        let tally = try await client.create("Tally", name: "visits")
+        try await tally.call("add", "one")
+        await client.shutdown()
+        await custom.terminate()
+        let before = try #require(fileBytes(custom.journalPath))
+        let serve = try ChildProcess("durablectl", [
+            "serve", "--listen", "unix:\(folder)/other.sock", "--authkey-file", custom.authkeyPath, "--journal", custom.journalPath,
+        ], environment: ["DURABLE_MANAGER_HOME": folder], captureStandardError: true)
+        #expect(await serve.waitForExit() == 78)
+        #expect(serve.standardErrorText().contains("type 'Tally', which this manager does not register"), "\(serve.standardErrorText())")
+        #expect(fileBytes(custom.journalPath) == before, "a refused start changed the journal")
+        // The custom manager itself still serves it.
+        try await custom.restart()
+        let again = try await custom.connect()
+        #expect(try await again.create("Tally", name: "visits").call("count", returning: Int.self) == 1)
+        await again.shutdown()
+        await custom.stop()
+    }
+
+    @Test func aMissingAuthkeyIsNoSuchFileAndABadServeOptionIsAUsageError() async throws {
+        let folder = try newFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await DurablectlRun.run(["ping", "--authkey-file", folder + "/nokey"], home: folder).expectError(66, containing: "nokey")
+        let serve = try await DurablectlRun.run(["serve", "--durability", "bogus"], home: folder)
+        #expect(serve.status == 64, "\(serve.summary)")
+        #expect(serve.standardError.contains("--durability must be full, normal or relaxed"), "\(serve.summary)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/manager.sqlite"))
     }
 }

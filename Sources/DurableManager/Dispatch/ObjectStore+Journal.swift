@@ -12,8 +12,11 @@ extension ObjectStore {
     /// Rebuilds checkpointed objects. Call before any client connects.
     func restore(_ stored: [JournalFile.StoredObject]) throws(JournalError) {
         for row in stored {
-            guard let type = type(row.typeID), let restore = type.restore else {
-                throw .damaged(journalPath, "object #\(row.id) has type '\(row.typeID)', which this manager does not register as durable")
+            guard let type = type(row.typeID) else {
+                throw .unregisteredType(journalPath, typeID: row.typeID, object: row.id)
+            }
+            guard let restore = type.restore else {
+                throw .damaged(journalPath, "object #\(row.id) has type '\(row.typeID)', which is never journaled")
             }
             do {
                 objects[row.id] = Entry(type: type, object: try restore(row.state), name: row.name)
@@ -27,6 +30,9 @@ extension ObjectStore {
     /// Applies journal records in order, as they were applied when appended.
     func replay(_ records: [JournalRecord]) throws(JournalError) {
         for record in records {
+            if record.op == "create", case .string(let typeID)? = record.arguments.first, type(typeID) == nil {
+                throw .unregisteredType(journalPath, typeID: typeID, object: record.object)
+            }
             do {
                 try replay(record)
             } catch {
@@ -62,8 +68,7 @@ extension ObjectStore {
             objects[record.object]?.name = nil
             renamedSinceCheckpoint.insert(record.object)
         case "drop":
-            if let name = objects[record.object]?.name { names[name] = nil }
-            objects[record.object] = nil
+            remove(record.object)
             droppedSinceCheckpoint.insert(record.object)
             renamedSinceCheckpoint.remove(record.object)
         default:
@@ -121,8 +126,7 @@ extension ObjectStore {
             switch result {
             case .success(let stored):
                 for (id, rows, records) in stored {
-                    if let name = objects[id]?.name { names[name] = nil }
-                    objects[id] = nil
+                    remove(id)
                     do {
                         try restore(rows)
                         try replay(records)

@@ -13,6 +13,8 @@ package final class ObjectStore {
         package let type: SharedObjectType
         package let object: any SharedObject
         package var name: String?
+        /// The user's object, for an object a method returned: returned again, it is the same shared object.
+        var returned: ObjectIdentifier?
     }
 
     package let registry: TypeRegistry
@@ -27,6 +29,8 @@ package final class ObjectStore {
     package internal(set) var names: [String: UInt64] = [:]
     private var sessions: [String: Session] = [:]
     private var nextSerial: UInt64 = 1
+    /// The ids of objects that methods returned, by the user's object (Python's `method_to_typeid`).
+    private var returnedIDs: [ObjectIdentifier: UInt64] = [:]
     private var sweepScheduled = false
     /// The journal of durable objects' mutations; nil for a manager that keeps none.
     package internal(set) var journal: Journal?
@@ -152,12 +156,27 @@ package final class ObjectStore {
         return ObjectReference(id: id, typeID: type.typeID)
     }
 
-    /// Keeps an object a method returned, as an anonymous object of the type the method names.
+    /// Keeps an object a method returned, as an anonymous object of the type the method names;
+    /// the same object returned again is the same shared object, as Python's `id()` makes it.
     private func keepReturned(_ child: AnyObject, typeID: String, from method: String) throws(ManagerError) -> ObjectReference {
-        guard let type = registry[typeID], let object = type.adopt?(child) else {
+        let identity = ObjectIdentifier(child)
+        if let id = returnedIDs[identity], let entry = objects[id] {
+            return ObjectReference(id: id, typeID: entry.type.typeID)
+        }
+        guard let type = registry[typeID], let object = try type.adopt?(child) else {
             throw ManagerError(.wrongType, "'\(method)' returned a \(Swift.type(of: child)), which is not a registered \(typeID)")
         }
-        return keep(object, type: type, name: nil, arguments: [])
+        let reference = keep(object, type: type, name: nil, arguments: [])
+        objects[reference.id]?.returned = identity
+        returnedIDs[identity] = reference.id
+        return reference
+    }
+
+    /// Forgets an object (dropped, or about to be read back from the journal).
+    func remove(_ id: UInt64) {
+        if let identity = objects[id]?.returned { returnedIDs[identity] = nil }
+        if let name = objects[id]?.name, names[name] == id { names[name] = nil }
+        objects[id] = nil
     }
 
     /// Unbinds `name`; the object lives on while something refers to it.
@@ -235,7 +254,7 @@ package final class ObjectStore {
                 droppedSinceCheckpoint.insert(id)
                 renamedSinceCheckpoint.remove(id)
             }
-            objects[id] = nil
+            remove(id)
         }
         if !unreached.isEmpty {
             logger.debug("released unreferenced objects", metadata: ["count": "\(unreached.count)"])

@@ -61,23 +61,25 @@ final class JournalConnection {
         return current
     }
 
-    /// Applies migrations and begins a new epoch.
+    /// Applies migrations and reads what a start needs. Nothing else is written until the state
+    /// is restored (``beginRun(epoch:)``), so a start that fails leaves the journal as it was.
     func start() throws(JournalError) -> JournalFile.StartInfo {
         try migrate()
-        try database.execute("BEGIN IMMEDIATE")
-        do {
+        return try reading { () throws(JournalError) in
             let epoch = UInt64(try state("epoch")) + 1
             let clean = try state("clean_shutdown", default: 1) == 1
-            try setState("epoch", Int64(epoch))
-            try setState("clean_shutdown", 0)
             let checkpointSeq = UInt64(try state("checkpoint_seq"))
             let lastSeq = max(checkpointSeq, UInt64(try database.integer("SELECT coalesce(max(seq), 0) FROM journal")))
             let records = Int(try database.integer("SELECT count(*) FROM journal"))
-            try database.execute("COMMIT")
             return .init(epoch: epoch, checkpointSeq: checkpointSeq, lastSeq: lastSeq, cleanShutdown: clean, records: records)
-        } catch {
-            try? database.execute("ROLLBACK")
-            throw error
+        }
+    }
+
+    /// Records that a manager runs on the journal as `epoch`, until a clean stop says otherwise.
+    func beginRun(epoch: UInt64) throws(JournalError) {
+        try transaction { () throws(JournalError) in
+            try setState("epoch", Int64(epoch))
+            try setState("clean_shutdown", 0)
         }
     }
 

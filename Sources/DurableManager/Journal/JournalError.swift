@@ -19,7 +19,8 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
         case full
         case inUse
         case holdsState
-        case beforeCheckpoint(seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?)
+        case unregisteredType(typeID: String, object: UInt64)
+        case notInJournal(seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?)
     }
 
     private let code: Code
@@ -44,8 +45,11 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     static func full(_ path: String, _ detail: String) -> JournalError { .init(.full, path: path, detail: detail) }
     static func inUse(_ path: String, _ detail: String) -> JournalError { .init(.inUse, path: path, detail: detail) }
     static func holdsState(_ path: String) -> JournalError { .init(.holdsState, path: path, detail: "") }
-    static func beforeCheckpoint(_ path: String, seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?) -> JournalError {
-        .init(.beforeCheckpoint(seq: seq, checkpointSeq: checkpointSeq, lastSeq: lastSeq), path: path, detail: "")
+    static func unregisteredType(_ path: String, typeID: String, object: UInt64) -> JournalError {
+        .init(.unregisteredType(typeID: typeID, object: object), path: path, detail: "")
+    }
+    static func notInJournal(_ path: String, seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?) -> JournalError {
+        .init(.notInJournal(seq: seq, checkpointSeq: checkpointSeq, lastSeq: lastSeq), path: path, detail: "")
     }
 
     /// Another manager has the journal open.
@@ -64,6 +68,12 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
 
     /// The file or a value in it is damaged.
     public var isDamaged: Bool { code == .damaged }
+
+    /// The journal holds objects of a type this manager does not register: it belongs to a
+    /// custom manager.
+    public var isForAnotherManager: Bool {
+        if case .unregisteredType = code { true } else { false }
+    }
 
     /// An import was refused because the journal already holds objects or records.
     public var isHoldingState: Bool { code == .holdsState }
@@ -86,8 +96,12 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
             "the journal \(path) is in use: \(detail)"
         case .holdsState:
             "the journal \(path) already holds objects or records; import only into a new journal file"
-        case .beforeCheckpoint(let seq, let checkpointSeq, let lastSeq):
+        case .unregisteredType(let typeID, let object):
+            "journal \(path) holds object #\(object) of type '\(typeID)', which this manager does not register; it was left untouched: serve it with the custom manager that registers '\(typeID)'"
+        case .notInJournal(let seq, let checkpointSeq, let lastSeq) where seq < checkpointSeq:
             "record \(seq) of \(path) was folded into the checkpoint at \(checkpointSeq); states from \(checkpointSeq) to \(lastSeq ?? checkpointSeq) can be shown"
+        case .notInJournal(let seq, let checkpointSeq, let lastSeq):
+            "\(path) has no record \(seq) yet; states from \(checkpointSeq) to \(lastSeq ?? checkpointSeq) can be shown"
         }
     }
 }

@@ -102,13 +102,14 @@ public final class JournalReader {
     /// - Parameter progress: Called after each chunk of records with how many are replayed and
     ///   how many there are.
     /// - Throws: ``JournalError``: damaged when a row or a record cannot be read or replayed
-    ///   (the message names it), or `seq` is before the checkpoint, whose earlier records are gone.
+    ///   (the message names it), or `seq` is not in the journal: before the checkpoint, whose
+    ///   earlier records are gone, or after the last record.
     public func snapshot(at seq: UInt64? = nil, progress: (_ replayed: Int, _ total: Int) -> Void = { _, _ in }) throws(JournalError) -> JournalSnapshot {
         try connection.reading { () throws(JournalError) in
             let facts = try connection.facts()
             let upTo = seq ?? facts.lastSeq ?? facts.checkpointSeq
-            guard upTo >= facts.checkpointSeq else {
-                throw .beforeCheckpoint(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
+            guard upTo >= facts.checkpointSeq, upTo <= max(facts.lastSeq ?? 0, facts.checkpointSeq) else {
+                throw .notInJournal(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
             }
             let store = ObjectStore(
                 registry: registry, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),

@@ -17,7 +17,10 @@ enum JournalRecovery {
         settings: ManagerServer.Configuration.Journal, on loop: any EventLoop, logger: Logger
     ) async throws -> Report {
         let stored = try await file.run { try $0.loadObjects() }
-        try await loop.submit { try store.value.restore(stored) }.get()
+        try await loop.submit {
+            store.value.journalPath = file.path
+            try store.value.restore(stored)
+        }.get()
         var replayed = 0
         var after = info.checkpointSeq
         while true {
@@ -27,6 +30,7 @@ enum JournalRecovery {
             replayed += records.count
             after = last.seq
         }
+        try await file.run { try $0.beginRun(epoch: info.epoch) }
         let objects = try await loop.submit {
             let journal = Journal(
                 file: file, durability: settings.durability, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,

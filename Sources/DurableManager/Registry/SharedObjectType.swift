@@ -33,12 +33,14 @@ package struct SharedObjectType: Sendable {
     /// Whether the `create` record carries the new object's state, which a replay restores
     /// instead of running the creator again (custom types, whose creators are user code).
     package let recordsCreatedState: Bool
+    /// The types of the objects its methods return (Python's `method_to_typeid`).
+    package let returnedTypeIDs: Set<String>
     /// Builds a new object from the creation call's arguments.
     package let create: @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject
     /// Rebuilds a durable object from its checkpointed state.
     package let restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)?
     /// Wraps an object a method returned (Python's `method_to_typeid`); nil when it is not of this type.
-    package let adopt: (@Sendable (AnyObject) -> (any SharedObject)?)?
+    package let adopt: (@Sendable (AnyObject) throws(ManagerError) -> (any SharedObject)?)?
 
     package init(
         typeID: String,
@@ -46,15 +48,17 @@ package struct SharedObjectType: Sendable {
         mutating: Set<String> = [],
         journaling: Journaling = .none,
         recordsCreatedState: Bool = false,
+        returnedTypeIDs: Set<String> = [],
         create: @escaping @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject,
         restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)? = nil,
-        adopt: (@Sendable (AnyObject) -> (any SharedObject)?)? = nil
+        adopt: (@Sendable (AnyObject) throws(ManagerError) -> (any SharedObject)?)? = nil
     ) {
         self.typeID = typeID
         self.exposed = exposed
         self.mutating = mutating
         self.journaling = journaling
         self.recordsCreatedState = recordsCreatedState
+        self.returnedTypeIDs = returnedTypeIDs
         self.create = create
         self.restore = restore
         self.adopt = adopt

@@ -24,8 +24,15 @@ public struct TypeRegistry: Sendable {
         types[type.typeID] = type
     }
 
-    /// Adds a custom type, replacing a type with the same type id (a built-in included).
+    /// Adds a custom type, replacing a type with the same type id.
+    ///
+    /// A durable custom type may not take a built-in's type id: journal readers (`durablectl`)
+    /// would replay its records as the built-in's.
     public mutating func register<Object>(_ type: SharedType<Object>) {
+        precondition(
+            type.coding == nil || Self.syncManager[type.typeID] == nil,
+            "a durable custom type cannot be named '\(type.typeID)', the type id of a built-in type"
+        )
         register(CustomObject.objectType(type))
     }
 
@@ -46,6 +53,14 @@ public struct TypeRegistry: Sendable {
 
     package subscript(typeID: String) -> SharedObjectType? {
         types[typeID]
+    }
+
+    /// The type ids methods say they return that no entry registers, each with its method's type.
+    package var unregisteredReturnedTypes: [(typeID: String, returnedBy: String)] {
+        types.values.flatMap { type in
+            type.returnedTypeIDs.filter { types[$0] == nil }.map { ($0, type.typeID) }
+        }
+        .sorted { $0.typeID < $1.typeID }
     }
 
     /// Every registered type id, sorted.

@@ -41,8 +41,16 @@ public struct ManagerServer: Service, CustomStringConvertible {
 
     /// Serves until a client's `shutdown` or a graceful shutdown of the service group.
     /// - Throws: ``ManagerError`` when an address cannot be bound (another manager listens there,
-    ///   the port is taken, the folder does not exist).
+    ///   the port is taken, the folder does not exist), or, before anything starts, when a
+    ///   method returns a type the registry lacks; ``JournalError`` when the journal cannot be
+    ///   opened or restored.
     public func run() async throws {
+        if let missing = configuration.types.unregisteredReturnedTypes.first {
+            throw ManagerError(
+                .valueError,
+                "a method of \(missing.returnedBy) returns a '\(missing.typeID)', which this manager does not register; register it or fix the type id"
+            )
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         do {

@@ -92,13 +92,14 @@ public final class ManagerConnection: Sendable {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let ready = loop.makePromise(of: UInt64.self)
         let (seconds, attoseconds) = timeout.components
-        let expiry = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+        let limit = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let expiry = loop.scheduleTask(in: limit) {
             ready.fail(ManagerError(.connectionLost, "the manager at \(address) did not answer within \(timeout); is it stopped or overloaded?"))
         }
         ready.futureResult.whenComplete { _ in expiry.cancel() }
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(limit)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([

@@ -13,29 +13,22 @@ struct Checkpoint: AsyncParsableCommand {
             Refuses, and changes nothing, while a manager runs on the journal: ask that manager \
             instead (a client's SyncManager.checkpoint(), or stop it cleanly, which checkpoints).
 
-            Exit codes: 0 done, 65 not a journal this build can read, 66 no such file, \
-            74 the disk is full, 75 a manager runs on it.
+            Exit codes: 0 done, 65 the journal is damaged, 66 no such file, 74 the disk is \
+            full, 75 a manager runs on it, 76 written by a newer version, 78 not a journal (or a \
+            custom manager's journal: checkpoint it with that manager).
 
             Example:
               durablectl checkpoint --journal /var/lib/jobs/manager.sqlite
             """
     )
 
-    @Option(help: ArgumentHelp("The journal. (default: manager.sqlite in the state folder)", valueName: "path"))
-    var journal: String?
+    @OptionGroup var journal: JournalOptions
 
     func run() async throws {
-        let path = journal ?? StateFolder.default.journalPath
-        guard access(path, F_OK) == 0 else {
-            printError("durablectl: no journal at \(path); pass --journal")
-            throw ExitCode(66)
-        }
-        do {
-            let report = try await OfflineJournal.checkpoint(path: path, logger: Logger(label: "durablectl"))
-            print("checkpointed \(path): \(report.objects) objects, \(report.replayed) records folded in (last stop \(report.lastStopWasClean ? "clean" : "unclean"))")
-        } catch let error as JournalError {
-            printError("durablectl: \(error)")
-            throw ExitCode(error.isInUse ? 75 : error.isDiskFull ? 74 : 65)
+        try journal.requireFile()
+        try await reportingFailures {
+            let report = try await OfflineJournal.checkpoint(path: journal.path, logger: Logger(label: "durablectl"))
+            print("checkpointed \(journal.path): \(report.objects) objects, \(report.replayed) records folded in (last stop \(report.lastStopWasClean ? "clean" : "unclean"))")
         }
     }
 }

@@ -104,11 +104,11 @@ struct JournalLog: AsyncParsableCommand {
         }
     }
 
-    /// The id `reference` names: `#ID`, an ID, or a name the journal knows.
+    /// The id `reference` names: a name the journal knows, else `#ID` or an ID it knows.
     private func resolve(_ reference: String, names: [UInt64: JournalObjectName]) throws -> UInt64 {
-        if let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference) { return id }
-        guard let id = names.first(where: { $0.value.name == reference })?.key else {
-            printError("durablectl: no object is named '\(reference)' in \(journal.path); `durablectl objects` lists them")
+        if let id = names.first(where: { $0.value.name == reference })?.key { return id }
+        guard let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference), names[id] != nil else {
+            printError("durablectl: no object '\(reference)' in \(journal.path); `durablectl objects` lists them")
             throw ExitCode(66)
         }
         return id

@@ -1,6 +1,9 @@
 import ArgumentParser
 import DurableWire
 import Proxies
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a command reaches a running manager; the defaults find the one `serve` starts with no flags.
 struct ConnectionOptions: ParsableArguments {
@@ -18,7 +21,12 @@ struct ConnectionOptions: ParsableArguments {
     func open() async throws -> ManagerConnection {
         let folder = StateFolder.default
         let address = try connect.map { try ManagerAddress(parsing: $0) } ?? folder.socketAddress
-        let authkey = try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath)
+        let authkeyPath = authkeyFile ?? folder.authkeyPath
+        guard access(authkeyPath, R_OK) == 0 else {
+            printError("durablectl: cannot read the authkey file \(authkeyPath); pass --authkey-file with the manager's authkey")
+            throw ExitCode(66)
+        }
+        let authkey = try Authkey(contentsOf: authkeyPath)
         return try await ManagerConnection.connect(
             to: address, authkey: authkey, handshakeTimeout: .milliseconds(Int64(timeout * 1000))
         )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DurableManager
+import DurableManagerServe
 import DurableWire
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         throw ExitCode(exitCode(for: error.code))
     } catch let error as JournalError {
         printError("durablectl: \(error)")
-        throw ExitCode(exitCode(for: error))
+        throw ExitCode(error.exitCode)
     }
 }
 
@@ -28,15 +29,6 @@ private func exitCode(for code: ManagerError.Code) -> Int32 {
     case .unknownObject, .lostInRestart, .keyError: 66 // EX_NOINPUT
     default: 70                     // EX_SOFTWARE
     }
-}
-
-private func exitCode(for error: JournalError) -> Int32 {
-    if error.isNotAJournal { return 78 }   // EX_CONFIG: the path given is not a journal
-    if error.isHoldingState { return 73 }  // EX_CANTCREAT
-    if error.isDiskFull { return 74 }      // EX_IOERR
-    if error.isInUse { return 75 }         // EX_TEMPFAIL
-    if error.isNewerSchema { return 76 }   // EX_PROTOCOL
-    return 65                              // EX_DATAERR: damaged, or a state that is not there
 }
 
 /// Writes one line to stderr.
