@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 public import DurableManager
 
 /// A manager executable of your own: the built-in types or some of them, plus your

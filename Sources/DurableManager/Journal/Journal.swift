@@ -132,7 +132,6 @@ package final class Journal {
         let waiters = plan == nil ? [] : checkpointWaiters
         if plan != nil { checkpointWaiters = [] }
         commitInFlight = true
-        let file = file
         let started = NIODeadline.now()
         onJournalThread { connection in
             try connection.commit(records)

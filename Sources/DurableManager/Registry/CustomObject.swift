@@ -5,7 +5,7 @@ import DurableWire
 /// A durable one records, for every call of a mutating method, the call's arguments and the
 /// whole state after it; replaying a record is taking that state, so the user's method (which
 /// may print, or read the clock) never runs again in a restart.
-final class CustomObject<Object: AnyObject>: SharedObject {
+final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
     private var object: Object
     private let type: SharedType<Object>
     /// A durable object's state as last recorded: what a checkpoint writes, and what the object

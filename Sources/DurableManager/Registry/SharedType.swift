@@ -1,4 +1,4 @@
-public import DurableWire
+import DurableWire
 
 /// A type of your own that a manager shares, as Python's `BaseManager.register(typeid, callable,
 /// exposed=..., method_to_typeid=...)` registers one.
@@ -22,7 +22,7 @@ public import DurableWire
 /// Methods run one at a time on the manager's loop, so the object needs no lock; a method must
 /// not block. An error a method throws reaches the caller as a ``ManagerError`` whose code is
 /// the error's type name (a ``ManagerError`` it throws reaches the caller as it is).
-public struct SharedType<Object: AnyObject>: Sendable {
+public struct SharedType<Object: AnyObject & SendableMetatype>: Sendable {
     /// How a method's result goes back to the caller.
     enum Outcome {
         case value(Value)
@@ -66,7 +66,7 @@ public struct SharedType<Object: AnyObject>: Sendable {
     /// Adds a method that takes the call's arguments and returns an `Encodable` result.
     /// - Parameter mutating: Whether the method changes the object; a durable type saves its
     ///   state after each call of a mutating method.
-    public func method<Result: Encodable>(
+    public func method<Result: Encodable & SendableMetatype>(
         _ name: String, mutating: Bool = false, _ body: @escaping @Sendable (Object, Arguments) throws -> Result
     ) -> SharedType {
         adding(name, Method(mutating: mutating, returnsTypeID: nil) { object, arguments in
@@ -84,7 +84,7 @@ public struct SharedType<Object: AnyObject>: Sendable {
     }
 
     /// Adds a method that takes no arguments and returns an `Encodable` result.
-    public func method<Result: Encodable>(_ name: String, mutating: Bool = false, _ body: @escaping @Sendable (Object) throws -> Result) -> SharedType {
+    public func method<Result: Encodable & SendableMetatype>(_ name: String, mutating: Bool = false, _ body: @escaping @Sendable (Object) throws -> Result) -> SharedType {
         method(name, mutating: mutating) { object, arguments throws -> Result in
             try arguments.expect(0...0)
             return try body(object)

@@ -28,7 +28,7 @@ public struct TypeRegistry: Sendable {
     ///
     /// A durable custom type may not take a built-in's type id: journal readers (`durablectl`)
     /// would replay its records as the built-in's.
-    public mutating func register<Object>(_ type: SharedType<Object>) {
+    public mutating func register<Object: AnyObject & SendableMetatype>(_ type: SharedType<Object>) {
         precondition(
             type.coding == nil || Self.syncManager[type.typeID] == nil,
             "a durable custom type cannot be named '\(type.typeID)', the type id of a built-in type"
@@ -37,7 +37,7 @@ public struct TypeRegistry: Sendable {
     }
 
     /// This registry with `type` added.
-    public func registering<Object>(_ type: SharedType<Object>) -> TypeRegistry {
+    public func registering<Object: AnyObject & SendableMetatype>(_ type: SharedType<Object>) -> TypeRegistry {
         var copy = self
         copy.register(type)
         return copy

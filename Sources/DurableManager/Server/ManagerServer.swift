@@ -64,7 +64,6 @@ public struct ManagerServer: Service, CustomStringConvertible {
 
     private func serve(on loop: any EventLoop) async throws {
         let configuration = configuration
-        let logger = logger
         let started = NIODeadline.now()
         var journalFile: JournalFile?
         var startInfo: JournalFile.StartInfo?

@@ -25,7 +25,7 @@ extension Value {
             text += "\(number)"
         case .double(let number):
             text += #"{"$double":"\#(number.isNaN ? "nan" : number.isInfinite ? (number < 0 ? "-inf" : "inf") : "\(number)")"}"#
-        case .string(let string): Self.writeString(string, to: &text)
+        case .string(let string): Self.renderString(string, into: &text)
         case .bytes(let bytes): text += #"{"$bytes":"\#(Self.hex(bytes))"}"#
         case .array(let items):
             text += "["
@@ -39,7 +39,7 @@ extension Value {
                 text += "{"
                 for (index, (key, item)) in fields.enumerated() {
                     if index > 0 { text += "," }
-                    Self.writeString(key, to: &text)
+                    Self.renderString(key, into: &text)
                     text += ":"
                     item.write(to: &text, exact: exact)
                 }
@@ -57,26 +57,8 @@ extension Value {
             }
         case .reference(let reference):
             text += #"{"$ref":\#(reference.id),"type":"#
-            Self.writeString(reference.typeID, to: &text)
+            Self.renderString(reference.typeID, into: &text)
             text += "}"
         }
-    }
-
-    private static func writeString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

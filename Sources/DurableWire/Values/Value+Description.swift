@@ -44,6 +44,7 @@ extension Value: CustomStringConvertible {
         }
     }
 
+    /// A string quoted and escaped as JSON, which is also how a description shows it.
     static func renderString(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {

@@ -43,20 +43,13 @@ public struct AutoProxy: Sendable, Codable {
         try handle.decode(type, from: try await handle.callMethod(method, arguments.map { try handle.encode($0) }))
     }
 
+    /// Writes the reference, which is what a manager stores for a proxy.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(handle.reference)
+        try handle.encodeReference(to: encoder)
     }
 
-    /// Decodes a reference of any type from a manager's reply.
+    /// Reads a reference of any type from a manager's reply.
     public init(from decoder: any Decoder) throws {
-        let reference = try decoder.singleValueContainer().decode(ObjectReference.self)
-        guard let connection = decoder.userInfo[ManagerConnection.userInfoKey] as? ManagerConnection else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "a proxy can only be decoded from a manager's reply, which carries the connection"
-            ))
-        }
-        self.init(handle: ProxyHandle(reference: reference, connection: connection))
+        self.init(handle: try ProxyHandle(from: decoder, typeID: nil))
     }
 }

@@ -63,3 +63,30 @@ public final class ProxyHandle: Sendable {
         try connection.decoder.decode(type, from: value)
     }
 }
+
+extension ProxyHandle {
+    /// A handle for the reference `decoder` holds, on the connection of the reply it decodes.
+    /// - Parameter typeID: The type the reference must be of; nil for any.
+    convenience init(from decoder: any Decoder, typeID: String?) throws {
+        let reference = try decoder.singleValueContainer().decode(ObjectReference.self)
+        guard let connection = decoder.userInfo[ManagerConnection.userInfoKey] as? ManagerConnection else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath,
+                debugDescription: "a proxy can only be decoded from a manager's reply, which carries the connection"
+            ))
+        }
+        if let typeID, reference.typeID != typeID {
+            throw DecodingError.typeMismatch(ProxyHandle.self, .init(
+                codingPath: decoder.codingPath,
+                debugDescription: "the reference is to a \(reference.typeID), not a \(typeID)"
+            ))
+        }
+        self.init(reference: reference, connection: connection)
+    }
+
+    /// Writes the reference, as every proxy encodes itself.
+    func encodeReference(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(reference)
+    }
+}

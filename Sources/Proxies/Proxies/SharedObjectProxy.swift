@@ -24,25 +24,15 @@ extension SharedObjectProxy {
     /// The object's reference in the manager.
     public var reference: ObjectReference { handle.reference }
 
+    /// Writes the reference, which is what a manager stores for a proxy.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(handle.reference)
+        try handle.encodeReference(to: encoder)
     }
 
+    /// Reads a reference from a manager's reply as a proxy of this type.
+    /// - Throws: `DecodingError` when the reference is to another type, or does not come from a
+    ///   manager's reply.
     public init(from decoder: any Decoder) throws {
-        let reference = try decoder.singleValueContainer().decode(ObjectReference.self)
-        guard let connection = decoder.userInfo[ManagerConnection.userInfoKey] as? ManagerConnection else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "a proxy can only be decoded from a manager's reply, which carries the connection"
-            ))
-        }
-        guard reference.typeID == Self.typeID else {
-            throw DecodingError.typeMismatch(Self.self, .init(
-                codingPath: decoder.codingPath,
-                debugDescription: "the reference is to a \(reference.typeID), not a \(Self.typeID)"
-            ))
-        }
-        self.init(handle: ProxyHandle(reference: reference, connection: connection))
+        self.init(handle: try ProxyHandle(from: decoder, typeID: Self.typeID))
     }
 }
