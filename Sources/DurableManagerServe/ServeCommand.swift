@@ -19,7 +19,7 @@ public struct ServeCommand: AsyncParsableCommand {
         abstract: "Run a manager until `durablectl shutdown`, a client's shutdown, SIGTERM or SIGINT.",
         discussion: """
             Prints one line on stdout once it accepts connections: the addresses it listens on. \
-            Logs go to stderr.
+            Logs go to stderr. A custom manager's executable takes the same options.
 
             Examples:
               durablectl serve
@@ -39,7 +39,7 @@ public struct ServeCommand: AsyncParsableCommand {
     var authkeyFile: String?
 
     @Option(help: ArgumentHelp(
-        "The SQLite journal of dicts, lists, Namespaces, Values and Queues; created when missing. (default: manager.sqlite in the state folder)",
+        "The SQLite journal of dicts, lists, Namespaces, Values, Queues and durable custom types; created when missing. (default: manager.sqlite in the state folder)",
         valueName: "path"))
     var journal: String?
 

@@ -25,6 +25,7 @@ public struct Arguments: Sendable {
         self.values = values
     }
 
+    /// How many arguments the caller sent.
     public var count: Int { values.count }
 
     /// Checks the number of arguments.
@@ -35,6 +36,7 @@ public struct Arguments: Sendable {
         }
     }
 
+    /// The argument at `index`, which must be below ``count``.
     public subscript(_ index: Int) -> Value {
         values[index]
     }

@@ -13,6 +13,8 @@ public struct JournalFacts: Sendable, Hashable, Codable {
     public var lastCheckpointTime: Double?
     /// Records in the journal, all after `checkpointSeq`.
     public var records: Int
+    /// The oldest record's number; nil when the journal holds none.
     public var firstSeq: UInt64?
+    /// The newest record's number; nil when the journal holds none.
     public var lastSeq: UInt64?
 }

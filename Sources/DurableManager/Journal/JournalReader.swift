@@ -21,22 +21,17 @@ import Glibc
 /// }
 /// ```
 public final class JournalReader {
+    /// The journal file.
     public let path: String
     private let connection: JournalConnection
-    private let registry: TypeRegistry
 
     /// Opens the journal at `path` read-only.
     /// Objects of types this build does not know (a custom manager's) are rebuilt from the
     /// states their records carry.
     /// - Throws: ``JournalError`` when the file cannot be opened, is not a journal, or was
     ///   written by a newer version.
-    public convenience init(path: String) throws(JournalError) {
-        try self.init(path: path, registry: .syncManager)
-    }
-
-    package init(path: String, registry: TypeRegistry) throws(JournalError) {
+    public init(path: String) throws(JournalError) {
         self.path = path
-        self.registry = registry
         connection = try JournalConnection(readingOnly: path)
     }
 
@@ -112,7 +107,7 @@ public final class JournalReader {
                 throw .notInJournal(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
             }
             let store = ObjectStore(
-                registry: registry, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),
+                registry: .syncManager, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),
                 logger: Logger(label: "durablemanager.reader", factory: { _ in SwiftLogNoOpLogHandler() })
             )
             store.readsUnknownTypesAsRecordedState = true

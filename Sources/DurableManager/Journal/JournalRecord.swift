@@ -18,7 +18,9 @@ public struct JournalRecord: Sendable, Hashable {
     public var time: Double
     /// The id of the object it changed.
     public var object: UInt64
+    /// The operation: a method, a queue's effect, or the manager's `create`, `unname`, `drop`.
     public var op: String
+    /// The operation's arguments, as the journal stores them.
     public var arguments: [Value]
 
     package init(seq: UInt64, time: Double, object: UInt64, op: String, arguments: [Value]) {

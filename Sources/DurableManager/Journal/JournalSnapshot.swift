@@ -20,9 +20,11 @@ public struct JournalSnapshot: Sendable {
 
 /// One durable object in a ``JournalSnapshot``.
 public struct JournalObject: Sendable, Hashable {
+    /// The object's id: `epoch << 40 | n`.
     public var id: UInt64
     /// The registered type id: `dict`, `Queue`, or a custom manager's own.
     public var typeID: String
+    /// The object's name; nil for an anonymous object.
     public var name: String?
     /// The object's whole state: a dict's entries as a map, a list's items, a queue's
     /// `{maxsize, items, unfinished}`, a custom type's encoded state (`docs/JOURNAL.md`).
@@ -45,7 +47,9 @@ public struct JournalObject: Sendable, Hashable {
 
 /// An object's type and name, as ``JournalReader/objectNames()`` knows them.
 public struct JournalObjectName: Sendable, Hashable {
+    /// The registered type id.
     public var typeID: String
+    /// The object's name; nil for an anonymous object, or once its name was deleted.
     public var name: String?
     /// Whether a `drop` record released the object: it is gone, though its records remain.
     public var isDropped = false

@@ -13,9 +13,10 @@ struct Call: AsyncParsableCommand {
             __setitem__, append...). Each ARG is one JSON value; a JSON object's keys may not \
             keep their order.
 
-            Exit codes: 0 done, 65 an ARG is not JSON or not what the method takes, 66 no such \
-            object (or key), 69 the manager cannot be reached, 77 wrong authkey, 70 another \
-            failure of the call (its error on stderr).
+            Exit codes: 0 done, 64 the object does not expose METHOD, 65 an ARG is not JSON or \
+            not what the method takes, 66 no such object (or key), 69 the manager cannot be \
+            reached or does not answer, 77 wrong authkey, 70 another failure of the call (its \
+            error on stderr).
 
             Examples:
               durablectl call Queue:jobs put '{"id": 7, "input": "a.csv"}'
