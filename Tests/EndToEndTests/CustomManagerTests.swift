@@ -102,6 +102,24 @@ struct CustomManagerTests {
         #expect(try await restored.notes() == ["one", "two"])
         #expect(try await restored.add("three") == 3)
         await again.shutdown()
+        await manager.kill()
+
+        // durablectl's checkpoint, export and import carry a custom object's recorded state.
+        let checkpoint = try await DurablectlRun.run(["checkpoint", "--journal", manager.journalPath], home: manager.folder)
+        #expect(checkpoint.status == 0, "\(checkpoint.summary)")
+        let backup = manager.folder + "/backup.json"
+        let export = try await DurablectlRun.run(["export", "--journal", manager.journalPath, "--output", backup], home: manager.folder)
+        #expect(export.status == 0, "\(export.summary)")
+        let copy = manager.folder + "/copy.sqlite"
+        let imported = try await DurablectlRun.run(["import", backup, "--journal", copy], home: manager.folder)
+        #expect(imported.status == 0, "\(imported.summary)")
+        for journal in [manager.journalPath, copy] {
+            let served = try await ManagerFixture.start(journalPath: journal, executable: "durable-test-manager")
+            let reader = try await served.connect()
+            #expect(try await reader.open(TallyProxy.self, name: "visits").notes() == ["one", "two", "three"], "\(journal)")
+            await reader.shutdown()
+            await served.stop()
+        }
         await manager.stop()
     }
 }

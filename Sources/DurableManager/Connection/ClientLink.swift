@@ -1,5 +1,5 @@
-package import DurableWire
-package import NIOCore
+import DurableWire
+import NIOCore
 
 /// The manager's side of one client connection, as the objects see it: where replies go and
 /// which of its calls are parked.

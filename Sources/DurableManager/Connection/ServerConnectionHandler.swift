@@ -1,6 +1,6 @@
-package import DurableWire
-package import Logging
-package import NIOCore
+import DurableWire
+import Logging
+import NIOCore
 
 /// The manager's end of one client connection: the authkey handshake, then every request,
 /// dispatched straight into the store on this event loop (no task per request).

@@ -1,6 +1,6 @@
-package import DurableWire
-package import NIOCore
-package import OrderedCollections
+import DurableWire
+import NIOCore
+import OrderedCollections
 
 /// The methods of object 0, the manager itself: creating and opening objects, listing them,
 /// and the operator's calls.

@@ -1,4 +1,4 @@
-package import DurableWire
+import DurableWire
 package import Logging
 package import NIOCore
 

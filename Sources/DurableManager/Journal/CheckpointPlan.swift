@@ -1,4 +1,4 @@
-package import DurableWire
+import DurableWire
 
 /// What one checkpoint writes, collected on the event loop and written on the journal's thread.
 package struct CheckpointPlan: Sendable {

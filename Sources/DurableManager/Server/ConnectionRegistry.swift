@@ -1,4 +1,4 @@
-package import NIOCore
+import NIOCore
 import Synchronization
 
 /// The open client connections, so that a stopping manager can close them.

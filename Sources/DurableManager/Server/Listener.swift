@@ -1,6 +1,6 @@
-package import DurableWire
-package import Logging
-package import NIOCore
+import DurableWire
+import Logging
+import NIOCore
 import NIOPosix
 #if canImport(Glibc)
 import Glibc

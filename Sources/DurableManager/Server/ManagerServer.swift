@@ -1,6 +1,6 @@
 import DurableWire
 public import Logging
-package import NIOCore
+import NIOCore
 import NIOPosix
 public import ServiceLifecycle
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
-package import DurableWire
-package import NIOCore
+import DurableWire
+import NIOCore
 
 /// A client's session: it outlives short disconnects, holds the client's proxies' references
 /// (so anonymous objects live while a proxy refers to them) and owns the locks its callers hold.

@@ -1,5 +1,5 @@
-package import DequeModule
-package import DurableWire
+import DequeModule
+import DurableWire
 package import NIOCore
 
 /// Calls parked on an object, first come first served, each with an optional deadline.

@@ -163,7 +163,7 @@ public final class ManagerConnection: Sendable {
                 _ = try await send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
                 state.withLock { $0.link = link }
                 return link
-            } catch let error as ManagerError where error.code == .authenticationFailed {
+            } catch where error.code == .authenticationFailed {
                 throw error
             } catch {
                 guard clock.now + pause < deadline, !state.withLock({ $0.closed }) else {

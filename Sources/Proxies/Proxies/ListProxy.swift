@@ -1,4 +1,4 @@
-public import DurableWire
+import DurableWire
 
 /// A proxy to a shared `list`, with Python's methods under Swift names. Negative indices count
 /// from the end, as in Python.

@@ -1,4 +1,4 @@
-public import DurableWire
+import DurableWire
 
 /// A proxy to a shared `Value`: one value, read and written whole.
 ///

@@ -37,7 +37,7 @@ final class ChildProcess: Sendable {
         input = standardInputPipe ? Pipe() : nil
         if captureStandardError {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: path)
             errorPath = path
         } else {

@@ -1,5 +1,5 @@
 package import DurableWire
-package import NIOCore
+import NIOCore
 
 /// A shared `Barrier`: `wait` parks until `parties` callers have arrived, then releases them all.
 ///

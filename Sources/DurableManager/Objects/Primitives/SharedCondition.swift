@@ -1,5 +1,5 @@
 package import DurableWire
-package import NIOCore
+import NIOCore
 
 /// A shared `Condition` over its own RLock or a given Lock or RLock.
 ///

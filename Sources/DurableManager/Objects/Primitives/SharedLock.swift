@@ -1,5 +1,5 @@
 package import DurableWire
-package import NIOCore
+import NIOCore
 
 /// A shared `Lock` or `RLock`.
 ///
