@@ -16,6 +16,7 @@ struct BenchObjects: Sendable {
     var namespace: String { prefix + ".namespace" }
     var lock: String { prefix + ".lock" }
     var queue: String { prefix + ".queue" }
+    var called: String { prefix + ".call" }
 
     /// Creates the object `plan` works on before any worker starts; for `dict_get`, fills every
     /// client's keys.
@@ -38,12 +39,15 @@ struct BenchObjects: Sendable {
             _ = try await manager.lock(lock)
         case .queue:
             let _: QueueProxy<String> = try await manager.queue(queue)
+        case .call:
+            guard let call = plan.call else { return }
+            _ = try await manager.create(call.typeID, name: called)
         }
     }
 
     /// Unbinds every name of the run; the objects go with their last reference.
     func delete(on manager: SyncManager) async {
-        for name in [dict, list, namespace, lock, queue] {
+        for name in [dict, list, namespace, lock, queue, called] {
             _ = try? await manager.delete(name)
         }
     }

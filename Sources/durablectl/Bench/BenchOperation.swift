@@ -15,4 +15,7 @@ enum BenchOperation: String, CaseIterable, ExpressibleByArgument, Sendable {
     case lock
     /// Producers put and consumers get on one shared Queue; an op is one item moved.
     case queue
+    /// `--method` with the `--argument` values on one object of `--type`: any method of any
+    /// type, a custom manager's included (`--manager`).
+    case call
 }

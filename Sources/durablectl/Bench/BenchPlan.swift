@@ -1,3 +1,5 @@
+import DurableWire
+
 /// The work of one run, split among worker processes as `mp_manager_bench.py` splits it.
 ///
 /// Parent and workers both derive a worker's share from the plan, so the command line of a
@@ -16,10 +18,19 @@ struct BenchPlan: Sendable {
     /// How long a consumer waits for an item before it decides the producers are done.
     static let consumerPatience: Duration = .seconds(3)
 
+    /// For `--op call`: the type of the shared object, the method and its arguments.
+    struct Call: Sendable {
+        var typeID: String
+        var method: String
+        var arguments: [Value]
+    }
+
     let operation: BenchOperation
     let clients: Int
     let total: Int
     let inflight: Int
+    /// Set for `--op call` only.
+    let call: Call?
 
     /// Queue producers: half the clients, at least one.
     var producers: Int { max(1, clients / 2) }

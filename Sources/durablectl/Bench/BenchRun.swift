@@ -7,7 +7,8 @@ import Proxies
 struct BenchRun: Sendable {
     /// Where the manager is: started for the run, or already running.
     enum Target: Sendable {
-        case own(family: BenchFamily, durability: String)
+        /// A manager started for the run: `durablectl serve`, or `executable serve` (a custom manager).
+        case own(family: BenchFamily, durability: String, executable: String?)
         case running(address: ManagerAddress, authkeyPath: String)
     }
 
@@ -31,9 +32,9 @@ struct BenchRun: Sendable {
             let family: String
             let durability: String
             switch target {
-            case .own(let ownFamily, let ownDurability):
+            case .own(let ownFamily, let ownDurability, let managerExecutable):
                 let started = try await BenchManagerProcess.start(
-                    executable: executable, family: ownFamily, durability: ownDurability, folder: folder
+                    executable: managerExecutable ?? executable, family: ownFamily, durability: ownDurability, folder: folder
                 )
                 manager = started
                 (address, authkeyPath, family, durability) = (started.address, started.authkeyPath, ownFamily.rawValue, ownDurability)
@@ -106,11 +107,16 @@ struct BenchRun: Sendable {
     }
 
     private func workerArguments(_ index: Int, address: ManagerAddress, authkeyPath: String, objects: BenchObjects) -> [String] {
-        [
+        var arguments = [
             "bench", "--worker", "\(index)", "--objects", objects.prefix,
             "--op", plan.operation.rawValue, "--clients", "\(plan.clients)", "--total", "\(plan.total)",
             "--inflight", "\(plan.inflight)", "--connect", "\(address)", "--authkey-file", authkeyPath,
         ]
+        if let call = plan.call {
+            arguments += ["--type", call.typeID, "--method", call.method]
+            for argument in call.arguments { arguments += ["--argument", argument.jsonText(exact: true)] }
+        }
+        return arguments
     }
 
     /// This very program: workers and the manager are `durablectl` too.

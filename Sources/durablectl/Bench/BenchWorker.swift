@@ -119,6 +119,10 @@ struct BenchWorker: Sendable {
                     return false
                 }
             }
+        case .call:
+            guard let call = plan.call else { throw ManagerError(.valueError, "--op call needs --type and --method") }
+            let object = try await manager.create(call.typeID, name: objects.called)
+            return { _ in _ = try await object.callMethod(call.method, call.arguments); return true }
         }
     }
 

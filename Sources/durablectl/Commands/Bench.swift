@@ -25,11 +25,24 @@ struct Bench: AsyncParsableCommand {
               durablectl bench --op dict_set --clients 8 --total 40000
               durablectl bench --op queue --clients 4 --total 20000 --durability full --json
               durablectl bench --op lock --inflight 4 --total 20000 --connect unix:/tmp/jobs.sock --authkey-file ./authkey
+              durablectl bench --op call --manager ./jobs-manager --type Counter --method increment --total 20000
             """
     )
 
-    @Option(help: ArgumentHelp("The call to repeat: dict_set, dict_get, list_append, ns_set, lock (acquire and release) or queue.", valueName: "op"))
+    @Option(help: ArgumentHelp("The call to repeat: dict_set, dict_get, list_append, ns_set, lock (acquire and release), queue, or call (--method on an object of --type).", valueName: "op"))
     var op: BenchOperation
+
+    @Option(help: ArgumentHelp("With --op call: the type of the object called, which the run creates (named) once.", valueName: "type"))
+    var type: String?
+
+    @Option(help: ArgumentHelp("With --op call: the method called.", valueName: "method"))
+    var method: String?
+
+    @Option(name: .customLong("argument"), help: ArgumentHelp("With --op call: an argument, as JSON; repeat for several.", valueName: "json"))
+    var arguments: [String] = []
+
+    @Option(help: ArgumentHelp("Start this manager executable (a custom manager, which takes serve's options) instead of durablectl serve.", valueName: "path"))
+    var manager: String?
 
     @Option(help: "Client processes, each with its own connection.")
     var clients = 1
@@ -78,6 +91,13 @@ struct Bench: AsyncParsableCommand {
                 throw ValidationError("--family \(family.rawValue) does not match --connect \(connect)")
             }
         }
+        if op == .call {
+            guard type != nil, method != nil else { throw ValidationError("--op call needs --type and --method") }
+            _ = try callArguments()
+        } else if type != nil || method != nil || !arguments.isEmpty {
+            throw ValidationError("--type, --method and --argument go with --op call")
+        }
+        if manager != nil, connect != nil { throw ValidationError("--manager starts a manager; --connect uses a running one: give one of them") }
         if let worker {
             guard connect != nil, authkeyFile != nil, objects != nil else {
                 throw ValidationError("a bench worker needs --connect, --authkey-file and --objects")
@@ -87,7 +107,18 @@ struct Bench: AsyncParsableCommand {
     }
 
     private var plan: BenchPlan {
-        BenchPlan(operation: op, clients: clients, total: total, inflight: inflight)
+        let call = type.map { BenchPlan.Call(typeID: $0, method: method ?? "", arguments: (try? callArguments()) ?? []) }
+        return BenchPlan(operation: op, clients: clients, total: total, inflight: inflight, call: call)
+    }
+
+    /// The `--argument` values; one that is not JSON is a usage error.
+    private func callArguments() throws -> [Value] {
+        try arguments.map { text in
+            guard let value = jsonValue(text) else {
+                throw ValidationError("--argument \(text) is not a JSON value; quote strings as '\"text\"'")
+            }
+            return value
+        }
     }
 
     func run() async throws {
@@ -101,7 +132,7 @@ struct Bench: AsyncParsableCommand {
                 let folder = StateFolder.default
                 target = .running(address: try ManagerAddress(parsing: connect), authkeyPath: authkeyFile ?? folder.authkeyPath)
             } else {
-                target = .own(family: family ?? .unix, durability: durability ?? "normal")
+                target = .own(family: family ?? .unix, durability: durability ?? "normal", executable: manager)
             }
             do {
                 let report = try await BenchRun(plan: plan, target: target, reportedDurability: durability).run()

@@ -40,12 +40,11 @@ struct Call: AsyncParsableCommand {
     func run() async throws {
         var values: [Value] = []
         for argument in arguments {
-            do {
-                values.append(try JSONDecoder().decode(Value.self, from: Data(argument.utf8)))
-            } catch {
+            guard let value = jsonValue(argument) else {
                 printError("durablectl: argument '\(argument)' is not a JSON value; quote strings as '\"text\"'")
                 throw ExitCode(65)
             }
+            values.append(value)
         }
         try await reportingFailures {
             let link = try await connection.open()

@@ -7,3 +7,8 @@ func printJSON(_ value: Value, exact: Bool = false) {
     print(value.jsonText(exact: exact))
     fflush(nil)
 }
+
+/// The value a command-line argument holds as JSON, or nil when it is not JSON.
+func jsonValue(_ text: String) -> Value? {
+    try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
+}
