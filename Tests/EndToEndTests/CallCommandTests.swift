@@ -24,6 +24,9 @@ struct CallCommandTests {
         #expect(try await call(manager, "dict:status", "__setitem__", #""job-7""#, #""running""#).status == 0)
         #expect(try await call(manager, "status", "items").output == #"[["job-7","running"]]"#)
         #expect(try await call(manager, "manager", "ping").output?.contains("\"epoch\"") == true)
+        // As Python's json: an object keeps its order, and 2.0 stays a float.
+        #expect(try await call(manager, "dict:order", "update", #"{"b": 1, "a": 2.0, "c": [3, 4.5]}"#).status == 0)
+        #expect(try await call(manager, "order", "items").output == #"[["b",1],["a",2.0],["c",[3,4.5]]]"#)
         await manager.stop()
     }
 

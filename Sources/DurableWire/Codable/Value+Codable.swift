@@ -37,7 +37,6 @@ extension Value: Codable {
             try encoder.encodeHere(self)
             return
         }
-        let exact = encoder.userInfo[.exactValues] as? Bool == true
         switch self {
         case .null:
             var container = encoder.singleValueContainer()
@@ -48,12 +47,12 @@ extension Value: Codable {
         case .int(let number):
             var container = encoder.singleValueContainer()
             try container.encode(number)
-        case .double(let number) where number.isFinite && !(exact && number == number.rounded()):
+        case .double(let number) where number.isFinite:
             var container = encoder.singleValueContainer()
             try container.encode(number)
         case .double(let number):
             var container = encoder.container(keyedBy: ValueCodingKey.self)
-            try container.encode(number.isNaN ? "nan" : number.isInfinite ? (number < 0 ? "-inf" : "inf") : "\(number)", forKey: Self.doubleTag)
+            try container.encode(number.isNaN ? "nan" : number < 0 ? "-inf" : "inf", forKey: Self.doubleTag)
         case .string(let text):
             var container = encoder.singleValueContainer()
             try container.encode(text)
@@ -65,7 +64,7 @@ extension Value: Codable {
             for item in items { try container.encode(item) }
         case .map(let entries):
             var container = encoder.container(keyedBy: ValueCodingKey.self)
-            if !exact, let fields = Self.plainFields(entries) {
+            if let fields = Self.plainFields(entries) {
                 for (key, item) in fields { try container.encode(item, forKey: ValueCodingKey(stringValue: key)) }
             } else {
                 var pairs = container.nestedUnkeyedContainer(forKey: Self.mapTag)
@@ -127,52 +126,60 @@ extension Value: Codable {
     }
 
     private static func decodeObject(_ container: KeyedDecodingContainer<ValueCodingKey>) throws -> Value {
-        let keys = container.allKeys
-        guard keys.contains(where: { $0.stringValue.hasPrefix("$") }) else {
-            var entries = OrderedDictionary<Value, Value>(minimumCapacity: keys.count)
-            for key in keys { entries[.string(key.stringValue)] = try container.decode(Value.self, forKey: key) }
+        var fields: [(String, Value)] = []
+        for key in container.allKeys {
+            fields.append((key.stringValue, try container.decode(Value.self, forKey: key)))
+        }
+        do {
+            return try fromJSONObject(fields)
+        } catch let error as JSONFormError {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: container.codingPath, debugDescription: error.message))
+        }
+    }
+
+    /// A JSON object as a value: a plain map, or one of the `$` forms. Shared by every way JSON
+    /// is read, so the forms mean the same everywhere.
+    static func fromJSONObject(_ fields: [(String, Value)]) throws(JSONFormError) -> Value {
+        guard fields.contains(where: { $0.0.hasPrefix("$") }) else {
+            var entries = OrderedDictionary<Value, Value>(minimumCapacity: fields.count)
+            for (key, item) in fields { entries[.string(key)] = item }
             return .map(entries)
         }
-        if container.contains(bytesTag) {
-            let text = try container.decode(String.self, forKey: bytesTag)
-            guard let bytes = bytes(hex: text) else {
-                throw DecodingError.dataCorruptedError(forKey: bytesTag, in: container, debugDescription: "\"\(text)\" is not an even number of hex digits")
+        let tagged = Dictionary(fields, uniquingKeysWith: { $1 })
+        if let form = tagged["$bytes"] {
+            guard case .string(let text) = form, let bytes = bytes(hex: text) else {
+                throw JSONFormError("$bytes takes an even number of hex digits, not \(form)")
             }
             return .bytes(bytes)
         }
-        if container.contains(mapTag) {
-            var pairs = try container.nestedUnkeyedContainer(forKey: mapTag)
-            var entries = OrderedDictionary<Value, Value>()
-            while !pairs.isAtEnd {
-                var pair = try pairs.nestedUnkeyedContainer()
-                let key = try pair.decode(Value.self)
-                entries[key] = try pair.decode(Value.self)
+        if let form = tagged["$map"] {
+            guard case .array(let pairs) = form else { throw JSONFormError("$map takes a list of [key, value] pairs, not \(form)") }
+            var entries = OrderedDictionary<Value, Value>(minimumCapacity: pairs.count)
+            for pair in pairs {
+                guard case .array(let items) = pair, items.count == 2 else { throw JSONFormError("a $map pair is [key, value], not \(pair)") }
+                entries[items[0]] = items[1]
             }
             return .map(entries)
         }
-        if container.contains(referenceTag) {
-            let id = try container.decode(UInt64.self, forKey: referenceTag)
-            return .reference(ObjectReference(id: id, typeID: try container.decode(String.self, forKey: referenceType)))
+        if let form = tagged["$ref"] {
+            guard case .int(let id) = form, id >= 0, case .string(let typeID)? = tagged["type"] else {
+                throw JSONFormError("$ref takes an object id and a \"type\" string")
+            }
+            return .reference(ObjectReference(id: UInt64(id), typeID: typeID))
         }
-        if container.contains(doubleTag) {
-            switch try container.decode(String.self, forKey: doubleTag) {
-            case "inf": return .double(.infinity)
-            case "-inf": return .double(-.infinity)
-            case "nan": return .double(.nan)
-            case let other:
-                guard let number = Double(other) else {
-                    throw DecodingError.dataCorruptedError(forKey: doubleTag, in: container, debugDescription: "\"\(other)\" is not a number, inf, -inf or nan")
-                }
+        if let form = tagged["$double"] {
+            switch form {
+            case .string("inf"): return .double(.infinity)
+            case .string("-inf"): return .double(-.infinity)
+            case .string("nan"): return .double(.nan)
+            case .string(let text):
+                guard let number = Double(text) else { throw JSONFormError("$double takes a number, inf, -inf or nan, not \"\(text)\"") }
                 return .double(number)
+            default: throw JSONFormError("$double takes a string, not \(form)")
             }
         }
-        let tags = keys.map(\.stringValue).filter { $0.hasPrefix("$") }
-        throw DecodingError.dataCorrupted(
-            DecodingError.Context(
-                codingPath: container.codingPath,
-                debugDescription: "an object with \(tags.joined(separator: ", ")) is not a value; the $ keys are $bytes, $map, $ref and $double"
-            )
-        )
+        let tags = fields.map(\.0).filter { $0.hasPrefix("$") }
+        throw JSONFormError("an object with \(tags.joined(separator: ", ")) is not a value; the $ keys are $bytes, $map, $ref and $double")
     }
 
     /// The entries as string keys, if every key is a string that cannot be taken for a tag.
@@ -219,15 +226,3 @@ extension Value: Codable {
     }
 }
 
-extension CodingUserInfoKey {
-    /// Set to `true` in an encoder's `userInfo` to write values so that they decode back
-    /// exactly, as a backup needs: every map as `$map` pairs (a JSON object may lose its key
-    /// order), and every whole double as `$double` (JSON would read it back as an int).
-    ///
-    /// ```swift
-    /// let encoder = JSONEncoder()
-    /// encoder.userInfo[.exactValues] = true
-    /// let json = try encoder.encode(Value.double(2))   // {"$double":"2.0"}
-    /// ```
-    public static let exactValues = CodingUserInfoKey(rawValue: "DurableWire.exactValues")!
-}

@@ -1,27 +1,24 @@
 extension Value {
     /// The value as one line of JSON text, in the forms of ``Value``'s `Codable` conformance,
     /// with a map's keys in their order (a `JSONEncoder` does not keep it) and a whole double
-    /// written as `2.0`, as Python's `json` does.
-    ///
-    /// With `exact`, the text decodes back to the same value: every map as `$map` pairs and
-    /// every whole double as `$double`.
+    /// written as `2.0`, as Python's `json` does; ``init(json:)`` reads it back as the same value.
     ///
     /// ```swift
     /// let status: Value = ["job-7": "running", "job-3": 2.0]
     /// print(status.jsonText())   // {"job-7":"running","job-3":2.0}
     /// ```
-    public func jsonText(exact: Bool = false) -> String {
+    public func jsonText() -> String {
         var text = ""
-        write(to: &text, exact: exact)
+        write(to: &text)
         return text
     }
 
-    private func write(to text: inout String, exact: Bool) {
+    private func write(to text: inout String) {
         switch self {
         case .null: text += "null"
         case .bool(let flag): text += flag ? "true" : "false"
         case .int(let number): text += String(number)
-        case .double(let number) where number.isFinite && !(exact && number == number.rounded()):
+        case .double(let number) where number.isFinite:
             text += "\(number)"
         case .double(let number):
             text += #"{"$double":"\#(number.isNaN ? "nan" : number.isInfinite ? (number < 0 ? "-inf" : "inf") : "\(number)")"}"#
@@ -31,26 +28,26 @@ extension Value {
             text += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { text += "," }
-                item.write(to: &text, exact: exact)
+                item.write(to: &text)
             }
             text += "]"
         case .map(let entries):
-            if !exact, let fields = Self.plainFields(entries) {
+            if let fields = Self.plainFields(entries) {
                 text += "{"
                 for (index, (key, item)) in fields.enumerated() {
                     if index > 0 { text += "," }
                     Self.renderString(key, into: &text)
                     text += ":"
-                    item.write(to: &text, exact: exact)
+                    item.write(to: &text)
                 }
                 text += "}"
             } else {
                 text += #"{"$map":["#
                 for (index, (key, item)) in entries.enumerated() {
                     text += index > 0 ? ",[" : "["
-                    key.write(to: &text, exact: exact)
+                    key.write(to: &text)
                     text += ","
-                    item.write(to: &text, exact: exact)
+                    item.write(to: &text)
                     text += "]"
                 }
                 text += "]}"

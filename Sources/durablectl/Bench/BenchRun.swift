@@ -114,7 +114,7 @@ struct BenchRun: Sendable {
         ]
         if let call = plan.call {
             arguments += ["--type", call.typeID, "--method", call.method]
-            for argument in call.arguments { arguments += ["--argument", argument.jsonText(exact: true)] }
+            for argument in call.arguments { arguments += ["--argument", argument.jsonText()] }
         }
         return arguments
     }

@@ -114,10 +114,11 @@ struct Bench: AsyncParsableCommand {
     /// The `--argument` values; one that is not JSON is a usage error.
     private func callArguments() throws -> [Value] {
         try arguments.map { text in
-            guard let value = jsonValue(text) else {
-                throw ValidationError("--argument \(text) is not a JSON value; quote strings as '\"text\"'")
+            do {
+                return try Value(json: text)
+            } catch {
+                throw ValidationError("--argument \(text) is not a JSON value (\(error)); quote strings as '\"text\"'")
             }
-            return value
         }
     }
 

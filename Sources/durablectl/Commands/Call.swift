@@ -10,8 +10,8 @@ struct Call: AsyncParsableCommand {
             OBJECT is an object's name, #ID, or TYPE:NAME to open the object of that name or \
             create it (Queue:jobs, dict:status). `manager` (or #0) is the manager itself: \
             ping, objects, checkpoint. METHOD is the Python method name (put, get, __getitem__, \
-            __setitem__, append...). Each ARG is one JSON value; a JSON object's keys may not \
-            keep their order.
+            __setitem__, append...). Each ARG is one JSON value: an object keeps its keys' \
+            order, and 2.0 is a float where 2 is an int, as in Python.
 
             Exit codes: 0 done, 64 the object does not expose METHOD, 65 an ARG is not JSON or \
             not what the method takes, 66 no such object (or key), 69 the manager cannot be \
@@ -40,11 +40,12 @@ struct Call: AsyncParsableCommand {
     func run() async throws {
         var values: [Value] = []
         for argument in arguments {
-            guard let value = jsonValue(argument) else {
-                printError("durablectl: argument '\(argument)' is not a JSON value; quote strings as '\"text\"'")
+            do {
+                values.append(try Value(json: argument))
+            } catch {
+                printError("durablectl: argument '\(argument)' is not a JSON value (\(error.message)); quote strings as '\"text\"'")
                 throw ExitCode(65)
             }
-            values.append(value)
         }
         try await reportingFailures {
             let link = try await connection.open()

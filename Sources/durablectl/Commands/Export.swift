@@ -8,9 +8,9 @@ struct Export: AsyncParsableCommand {
         abstract: "Write every object of a journal and its state as one JSON document: a backup.",
         discussion: """
             Reads the journal read-only, in one read transaction, so the export is one \
-            consistent moment even while a manager runs on it. Values are written in the forms \
-            that read back exactly (maps as {"$map": pairs}, whole doubles as {"$double"}); \
-            `durablectl import` turns the export into a new journal.
+            consistent moment even while a manager runs on it. The document is a JSON object \
+            with one line per object; states are in the forms `durablectl show` prints, which \
+            `durablectl import` reads back as the same values (a dict's order, a double's kind).
 
             Exit codes: 0 done, 65 damaged, 66 no such file, 73 cannot write FILE, 76 newer \
             version, 78 not a journal.
@@ -31,12 +31,9 @@ struct Export: AsyncParsableCommand {
             let progress = TerminalProgress("exporting")
             let snapshot = try journal.openReader().snapshot(progress: progress.update)
             progress.finish()
-            let encoder = JSONEncoder()
-            encoder.userInfo[.exactValues] = true
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            let data = try encoder.encode(JournalExport(snapshot, exportedAt: Date().timeIntervalSince1970))
+            let data = Data(JournalExport(snapshot, exportedAt: Date().timeIntervalSince1970).jsonText().utf8)
             guard let output else {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                FileHandle.standardOutput.write(data)
                 return
             }
             do {

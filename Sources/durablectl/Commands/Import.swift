@@ -32,10 +32,9 @@ struct Import: AsyncParsableCommand {
         }
         let export: JournalExport
         do {
-            export = try JSONDecoder().decode(JournalExport.self, from: data)
-            guard export.format == JournalExport.formatName else { throw ImportFormatError() }
+            export = try JournalExport(json: String(decoding: data, as: UTF8.self))
         } catch {
-            printError("durablectl: \(file) is not an export written by `durablectl export` (\(describe(error)))")
+            printError("durablectl: \(file) is not an export written by `durablectl export` (\(error.message))")
             throw ExitCode(65)
         }
         try await reportingFailures {
@@ -44,20 +43,6 @@ struct Import: AsyncParsableCommand {
             let count = try await OfflineJournal.importing(export, into: journal.path)
             progress.finish()
             print("imported \(count) objects into \(journal.path)")
-        }
-    }
-
-    private struct ImportFormatError: Error {}
-
-    private func describe(_ error: any Error) -> String {
-        switch error {
-        case is ImportFormatError: "its format is not \(JournalExport.formatName)"
-        case DecodingError.keyNotFound(let key, _): "no '\(key.stringValue)' field"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.dataCorrupted(let context):
-            context.codingPath.isEmpty ? context.debugDescription
-                : "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        default: "\(error)"
         }
     }
 }
