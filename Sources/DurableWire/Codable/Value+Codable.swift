@@ -130,9 +130,9 @@ extension Value: Codable {
         for key in container.allKeys {
             fields.append((key.stringValue, try container.decode(Value.self, forKey: key)))
         }
-        do {
+        do throws(JSONFormError) {
             return try fromJSONObject(fields)
-        } catch let error as JSONFormError {
+        } catch {
             throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: container.codingPath, debugDescription: error.message))
         }
     }
