@@ -122,4 +122,37 @@ struct CustomManagerTests {
         }
         await manager.stop()
     }
+
+    @Test func aFullJournalRefusesACustomCallAndLosesNothing() async throws {
+        let manager = try await ManagerFixture.start(extraArguments: ["--journal-max-pages", "120"], executable: "durable-test-manager")
+        let client = try await manager.connect()
+        let tally = try await client.open(TallyProxy.self, name: "log")
+        var acknowledged: [String] = []
+        var failure: ManagerError?
+        for round in 0..<500 {
+            let note = "\(round):" + String(repeating: "x", count: 1000)
+            do {
+                _ = try await tally.add(note)
+                acknowledged.append(note)
+            } catch let error as ManagerError {
+                failure = error
+                break
+            }
+        }
+        let error = try #require(failure, "the journal never filled up")
+        #expect(error.code == .journalFailure)
+        #expect(acknowledged.count > 3, "the journal filled up before it held anything")
+        // The object is what the journal says: the refused note is not in it.
+        #expect(try await tally.notes() == acknowledged)
+        // A checkpoint frees the journal's pages: writes work again.
+        try await client.checkpoint()
+        #expect(try await tally.add("after") == acknowledged.count + 1)
+        await client.shutdown()
+        await manager.kill()
+        try await manager.restart()
+        let again = try await manager.connect()
+        #expect(try await again.open(TallyProxy.self, name: "log").notes() == acknowledged + ["after"])
+        await again.shutdown()
+        await manager.stop()
+    }
 }
