@@ -199,3 +199,29 @@ struct VerifyCommandTests {
         await manager.stop()
     }
 }
+
+extension VerifyCommandTests {
+    /// `show` reads only the object's own rows and records: a damaged record of another object
+    /// does not hide a sound one, and the damaged one is refused naming its record.
+    @Test func showReadsOnlyTheObjectsOwnHistory() async throws {
+        let manager = try await ManagerFixture.start()
+        let client = try await manager.connect()
+        let sound: DictProxy<String, Int> = try await client.dict("sound")
+        let broken: DictProxy<String, Int> = try await client.dict("broken")
+        try await sound.set("a", 1)
+        try await broken.set("b", 2)
+        try await sound.set("c", 3)
+        await client.shutdown()
+        await manager.kill()
+        let brokenSet = try #require(try JournalDatabase(path: manager.journalPath).seqs().dropLast().last)
+        let path = manager.folder + "/one-bad-record.sqlite"
+        let copy = try WritableDatabase.copy(journal: manager.journalPath, to: path)
+        try copy.execute("UPDATE journal SET args = X'FFFEFDFC0701' WHERE seq = \(brokenSet)")
+        try copy.checkpointAndClose()
+
+        let shown = try await DurablectlRun.run(["show", "sound", "--journal", path], home: manager.folder)
+        #expect(shown.status == 0 && shown.output == #"{"a":1,"c":3}"#, "\(shown.summary)")
+        try await DurablectlRun.run(["show", "broken", "--journal", path], home: manager.folder).expectError(65, containing: "record \(brokenSet)")
+        await manager.stop()
+    }
+}

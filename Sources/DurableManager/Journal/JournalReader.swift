@@ -102,35 +102,68 @@ public final class JournalReader {
     public func snapshot(at seq: UInt64? = nil, progress: (_ replayed: Int, _ total: Int) -> Void = { _, _ in }) throws(JournalError) -> JournalSnapshot {
         try connection.reading { () throws(JournalError) in
             let facts = try connection.facts()
-            let upTo = seq ?? facts.lastSeq ?? facts.checkpointSeq
-            guard upTo >= facts.checkpointSeq, upTo <= max(facts.lastSeq ?? 0, facts.checkpointSeq) else {
-                throw .notInJournal(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
-            }
-            let store = ObjectStore(
-                registry: .syncManager, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),
-                logger: Logger(label: "durablemanager.reader", factory: { _ in SwiftLogNoOpLogHandler() })
-            )
-            store.readsUnknownTypesAsRecordedState = true
-            store.journalPath = path
-            try store.restore(try connection.loadObjects())
-            var lastTouched: [UInt64: UInt64] = [:]
-            var after = facts.checkpointSeq
-            var replayed = 0
+            let upTo = try self.upTo(seq, facts)
             let total = min(facts.records, facts.lastSeq.map { Int(min(upTo, $0) - facts.checkpointSeq) } ?? 0)
-            while after < upTo {
-                let records = try connection.records(after: after, limit: 20_000).prefix { $0.seq <= upTo }
-                guard let last = records.last else { break }
-                try store.replay(Array(records))
-                for record in records { lastTouched[record.object] = record.seq }
-                replayed += records.count
-                after = last.seq
-                progress(replayed, total)
-            }
-            let objects = store.objects.sorted { $0.key < $1.key }.map { id, entry in
-                JournalObject(id: id, typeID: entry.type.typeID, name: entry.name, state: entry.object.currentState, lastSeq: lastTouched[id])
-            }
-            return JournalSnapshot(seq: upTo, epoch: facts.epoch, replayed: replayed, objects: objects)
+            return try rebuild(upTo: upTo, facts: facts, only: nil) { replayed in progress(replayed, total) }
         }
+    }
+
+    /// One object as it was after record `seq` (the latest state when nil), or nil when no
+    /// object had that name or id then. Only that object's rows and records are read, so it
+    /// costs what the object's own history does, not the whole journal.
+    /// - Parameter reference: A name, `#ID` or ID, as it was at `seq`.
+    /// - Throws: ``JournalError`` as ``snapshot(at:progress:)`` does.
+    public func object(_ reference: String, at seq: UInt64? = nil) throws(JournalError) -> JournalObject? {
+        try connection.reading { () throws(JournalError) in
+            let facts = try connection.facts()
+            let upTo = try self.upTo(seq, facts)
+            var names: [UInt64: JournalObjectName] = [:]
+            for row in try connection.objectNames() { names[row.id] = JournalObjectName(typeID: row.typeID, name: row.name) }
+            for record in try connection.lifecycleRecords() where record.seq <= upTo { JournalObjectName.note(record, in: &names) }
+            let live = names.filter { !$0.value.isDropped }
+            let number = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference)
+            guard let id = live.first(where: { $0.value.name == reference })?.key ?? number.flatMap({ live[$0] == nil ? nil : $0 }) else {
+                return nil
+            }
+            return try rebuild(upTo: upTo, facts: facts, only: id) { _ in }.objects.first
+        }
+    }
+
+    /// `seq`, or the last record, checked to be one the journal can show a state at.
+    private func upTo(_ seq: UInt64?, _ facts: JournalFacts) throws(JournalError) -> UInt64 {
+        let upTo = seq ?? facts.lastSeq ?? facts.checkpointSeq
+        guard upTo >= facts.checkpointSeq, upTo <= max(facts.lastSeq ?? 0, facts.checkpointSeq) else {
+            throw .notInJournal(path, seq: upTo, checkpointSeq: facts.checkpointSeq, lastSeq: facts.lastSeq)
+        }
+        return upTo
+    }
+
+    /// The checkpoint and the records up to `upTo` replayed into a store on an embedded loop,
+    /// with the same code a start uses; only object `only`'s when given. Call inside `reading`.
+    private func rebuild(upTo: UInt64, facts: JournalFacts, only: UInt64?, progress: (_ replayed: Int) -> Void) throws(JournalError) -> JournalSnapshot {
+        let store = ObjectStore(
+            registry: .syncManager, epoch: facts.epoch, sessionGrace: .hours(1), eventLoop: EmbeddedEventLoop(),
+            logger: Logger(label: "durablemanager.reader", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        store.readsUnknownTypesAsRecordedState = true
+        store.journalPath = path
+        try store.restore(try connection.loadObjects(only: only))
+        var lastTouched: [UInt64: UInt64] = [:]
+        var after = facts.checkpointSeq
+        var replayed = 0
+        while after < upTo {
+            let records = try connection.records(after: after, limit: 20_000, object: only).prefix { $0.seq <= upTo }
+            guard let last = records.last else { break }
+            try store.replay(Array(records))
+            for record in records { lastTouched[record.object] = record.seq }
+            replayed += records.count
+            after = last.seq
+            progress(replayed)
+        }
+        let objects = store.objects.sorted { $0.key < $1.key }.map { id, entry in
+            JournalObject(id: id, typeID: entry.type.typeID, name: entry.name, state: entry.object.currentState, lastSeq: lastTouched[id])
+        }
+        return JournalSnapshot(seq: upTo, epoch: facts.epoch, replayed: replayed, objects: objects)
     }
 
     /// Checks the file and its contents: SQLite's integrity check, then a full replay that must

@@ -10,12 +10,6 @@ public struct JournalSnapshot: Sendable {
     public var replayed: Int
     /// The objects, by id.
     public var objects: [JournalObject]
-
-    /// The object `reference` names: a name, `#ID`, or a bare id.
-    public func object(named reference: String) -> JournalObject? {
-        let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference)
-        return objects.first { $0.name == reference } ?? objects.first { $0.id == id }
-    }
 }
 
 /// One durable object in a ``JournalSnapshot``.

@@ -33,9 +33,10 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let snapshot = try journal.openReader().snapshot(at: at)
-            guard let found = snapshot.object(named: object) else {
-                printError("durablectl: no object '\(object)' in \(journal.path) at record \(snapshot.seq); `durablectl objects` lists them")
+            let reader = try journal.openReader()
+            guard let found = try reader.object(object, at: at) else {
+                let seq = try at ?? reader.facts().lastSeq ?? 0
+                printError("durablectl: no object '\(object)' in \(journal.path) at record \(seq); `durablectl objects` lists them")
                 throw ExitCode(66)
             }
             printJSON(found.state)
