@@ -79,6 +79,7 @@ final class ChildProcess: Sendable {
     /// A child left running would hold `swift test`'s output pipe open and hang the run.
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if let errorPath { try? FileManager.default.removeItem(atPath: errorPath) }
     }
 
     /// The next line of output, or nil at end of output or after `timeout`.
