@@ -74,22 +74,20 @@ public final class JournalReader {
         try connection.reading { () throws(JournalError) in try connection.records(after: seq, limit: limit, object: object) }
     }
 
-    /// Every record after `seq`, and the span of records after `seq` that a checkpoint folded
-    /// in before they could be read: what a follower missed.
-    public func newRecords(after seq: UInt64) throws(JournalError) -> (folded: ClosedRange<UInt64>?, records: [JournalRecord]) {
+    /// Up to `limit` records after `seq`, and the span of records after `seq` that a checkpoint
+    /// folded in before they could be read: what a follower missed.
+    public func newRecords(after seq: UInt64, limit: Int = .max) throws(JournalError) -> (folded: ClosedRange<UInt64>?, records: [JournalRecord]) {
         try connection.reading { () throws(JournalError) in
             let checkpointSeq = try connection.facts().checkpointSeq
             let folded = checkpointSeq > seq ? (seq + 1)...checkpointSeq : nil
-            return (folded, try connection.records(after: seq, limit: .max))
+            return (folded, try connection.records(after: seq, limit: limit))
         }
     }
 
-    /// The last `count` records after `seq`, oldest first; only `object`'s when given.
-    public func lastRecords(_ count: Int, after seq: UInt64 = 0, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
-        try connection.reading { () throws(JournalError) in
-            let start = try connection.seq(beforeLast: count, after: seq, object: object)
-            return try connection.records(after: start, limit: count, object: object)
-        }
+    /// Where to read from for the last `count` records after `seq` (only `object`'s, when
+    /// given): the seq just before the first of them.
+    public func tailStart(_ count: Int, after seq: UInt64 = 0, object: UInt64? = nil) throws(JournalError) -> UInt64 {
+        try connection.reading { () throws(JournalError) in try connection.seq(beforeLast: count, after: seq, object: object) }
     }
 
     /// Every object as it was after record `seq` (the latest state when nil): the checkpoint,

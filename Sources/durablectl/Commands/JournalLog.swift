@@ -53,38 +53,37 @@ struct JournalLog: AsyncParsableCommand {
             let reader = try journal.openReader()
             var names = try reader.objectNames()
             let objectID = try object.map { try resolve($0, names: names) }
-            guard follow else {
-                let records = try tail.map { try reader.lastRecords($0, after: since, object: objectID) }
-                    ?? reader.records(after: since, object: objectID)
-                for record in records { try printRecord(record, names: names) }
-                return
-            }
-            stopOnInterrupt()
-            // Every record is read, the other objects' too, so that `last` is the journal's own
-            // position and a checkpoint that folded unread records in can be told from one that did not.
-            let first = try reader.newRecords(after: since)
-            var batch = first.records
-            var shown = batch.filter { objectID == nil || $0.object == objectID }
-            if let tail { shown = Array(shown.suffix(tail)) }
-            // Records before the checkpoint are not missed: they were never asked for.
-            var last = first.folded?.upperBound ?? since
+            if follow { stopOnInterrupt() }
+            // Every record is read, the other objects' too, in chunks: `last` is the journal's own
+            // position, so a checkpoint that folded unread records in can be told from one that did not.
+            var last = try tail.map { try reader.tailStart($0, after: since, object: objectID) } ?? since
+            var firstRead = true
             while true {
-                for record in batch { JournalObjectName.note(record, in: &names) }
-                for record in shown { try printRecord(record, names: names) }
-                fflush(nil)
-                last = batch.last?.seq ?? last
-                try await Task.sleep(for: .milliseconds(200))
-                let (folded, new) = try reader.newRecords(after: last)
+                let (folded, batch) = try reader.newRecords(after: last, limit: Self.chunk)
                 if let folded {
-                    let scope = objectID == nil ? "" : " (of any object)"
-                    printError("durablectl: records \(folded.lowerBound)...\(folded.upperBound)\(scope) were folded into a checkpoint before they could be read; their effect is in `durablectl show`")
+                    // Records before the checkpoint at the first read were never asked for.
+                    if !firstRead {
+                        let scope = objectID == nil ? "" : " (of any object)"
+                        printError("durablectl: records \(folded.lowerBound)...\(folded.upperBound)\(scope) were folded into a checkpoint before they could be read; their effect is in `durablectl show`")
+                    }
                     last = folded.upperBound
                 }
-                batch = new
-                shown = batch.filter { objectID == nil || $0.object == objectID }
+                firstRead = false
+                for record in batch {
+                    JournalObjectName.note(record, in: &names)
+                    if objectID == nil || record.object == objectID { try printRecord(record, names: names) }
+                }
+                last = batch.last?.seq ?? last
+                if batch.count == Self.chunk { continue }
+                fflush(nil)
+                guard follow else { return }
+                try await Task.sleep(for: .milliseconds(200))
             }
         }
     }
+
+    /// Records read at a time: a journal of millions is printed without holding it all.
+    private static let chunk = 10_000
 
     private func printRecord(_ record: JournalRecord, names: [UInt64: JournalObjectName]) throws {
         let known = names[record.object]
