@@ -227,13 +227,17 @@ struct ListTests {
         #expect(try client.value(l, "copy") == [])
     }
 
-    @Test func creationTakesAListOfItems() throws {
+    @Test func creationTakesAnyIterable() throws {
+        // list('abc') is ['a', 'b', 'c']; list({1: 2}) is [1]; list(b'ab') is [97, 98].
         let client = try ManagerHarness().connect()
-        guard case .failure(let error) = try client.call(0, "create", ["list", nil, ["abc"]]) else {
-            Issue.record("list('abc') as a string was accepted")
-            return
+        for (argument, items): (Value, Value) in [("abc", ["a", "b", "c"]), ("e\u{301}", ["e", "\u{301}"]), ([1: 2], [1]), (.bytes([97, 98]), [97, 98])] {
+            guard case .reference(let l) = try client.call(0, "create", ["list", nil, [argument]]).get() else {
+                Issue.record("no list for \(argument)")
+                continue
+            }
+            #expect(try client.value(l, "copy") == items)
         }
-        #expect(error.code == .wrongType)
+        #expect(try client.call(0, "create", ["list", nil, [5]]).errorCode == .wrongType)
     }
 
     @Test func wrongArgumentCountsAreTypeError() throws {

@@ -11,8 +11,9 @@ struct SemaphoreTests {
         #expect(try client.value(semaphore, "get_value") == 0)
         #expect(try client.value(semaphore, "acquire", [false]) == false)
         #expect(try client.value(semaphore, "acquire", [true, 0]) == false)
-        // Semaphore.acquire(True, -1) gives up at once, as a timeout of 0 does.
-        #expect(try client.value(semaphore, "acquire", [true, -1]) == false)
+        // A negative or NaN timeout is refused, not read as 0.
+        #expect(try client.errorCode(semaphore, "acquire", [true, -1]) == .valueError)
+        #expect(try client.errorCode(semaphore, "acquire", [true, .double(.nan)]) == .valueError)
     }
 
     @Test func permitsRunOutThenAcquireParksUntilARelease() throws {

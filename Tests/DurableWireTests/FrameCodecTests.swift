@@ -126,7 +126,7 @@ struct FrameCodecTests {
     private static func channel(maxFrameSize: Int = 1 << 20) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers(
-            ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: maxFrameSize)),
+            ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: maxFrameSize, maxValueDepth: ValueNesting.accepted)),
             MessageToByteHandler(MessageFrameEncoder())
         )
         return channel

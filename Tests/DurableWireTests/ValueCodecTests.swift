@@ -86,7 +86,7 @@ struct ValueCodecTests {
                 if tag == 8 { buffer.writeInteger(UInt8(0)) }
             }
             buffer.writeInteger(UInt8(0))
-            #expect(throws: ValueCodingError.tooDeep(limit: ByteBuffer.defaultMaxValueDepth)) {
+            #expect(throws: ValueCodingError.tooDeep(limit: ValueNesting.stored)) {
                 try buffer.readValue()
             }
             #expect(buffer.readerIndex == 0)

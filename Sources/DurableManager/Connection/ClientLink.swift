@@ -15,6 +15,9 @@ final class ClientLink {
     private var inReadBurst = false
     private var pendingFlush = false
     private var parked: [UInt64: PendingCall] = [:]
+    /// Requests taken and not yet answered on the socket: an id may not be reused until its
+    /// reply is out, or two calls would share one reply (and a parked one could be lost).
+    private var inFlight: Set<UInt64> = []
 
     init(context: ChannelHandlerContext, journal: Journal?) {
         self.context = context
@@ -22,8 +25,35 @@ final class ClientLink {
         self.journal = journal
     }
 
+    /// Takes request `id` in, or refuses it: id 0 is reserved for the connection's own errors,
+    /// and an id still in flight would make two calls share one reply.
+    /// - Returns: false when refused; the client has been told why.
+    func accept(requestID id: UInt64) -> Bool {
+        let problem: String
+        if id == 0 {
+            problem = "request id 0 is reserved for errors of the connection itself; number requests from 1"
+        } else if inFlight.insert(id).inserted {
+            return true
+        } else {
+            problem = "request id \(id) is already in flight on this connection; use an id once until its reply arrives"
+        }
+        refuse(requestID: id, ManagerError(.protocolError, problem))
+        return false
+    }
+
+    /// Answers a frame that never became a call. Written past `inFlight` and the journal: it
+    /// observed nothing, and it must not end a call already under that id.
+    func refuse(requestID id: UInt64, _ error: ManagerError) {
+        write(.reply(id: id, result: .failure(error)))
+    }
+
     func send(_ message: WireMessage) {
         if let journal, journal.holdUntilCommitted(message, for: self) { return }
+        if case .reply(let id, _) = message { inFlight.remove(id) }
+        write(message)
+    }
+
+    private func write(_ message: WireMessage) {
         guard let context else { return }
         if inReadBurst {
             context.write(NIOAny(message), promise: nil)
@@ -35,6 +65,7 @@ final class ClientLink {
 
     /// Writes a reply the journal held back; the journal flushes each link once per commit.
     func writeReleased(_ message: WireMessage) {
+        if case .reply(let id, _) = message { inFlight.remove(id) }
         context?.write(NIOAny(message), promise: nil)
     }
 
@@ -75,5 +106,6 @@ final class ClientLink {
             call.abandon(ManagerError(.connectionLost, "the client disconnected"))
         }
         parked = [:]
+        inFlight = []
     }
 }

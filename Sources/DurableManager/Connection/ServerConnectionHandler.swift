@@ -46,18 +46,19 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             link.beginReadBurst()
             switch message {
             case .request(let request):
+                guard link.accept(requestID: request.id) else { return }
                 store.dispatch(request, session: session, link: link)
             case .cancel(let id):
                 link.cancel(requestID: id)
             case .release(let objects):
                 store.release(objects, from: session)
             case .challenge, .response, .welcome, .reply:
-                link.send(.reply(id: 0, result: .failure(ManagerError(.protocolError, "unexpected \(message) after the handshake"))))
+                link.refuse(requestID: 0, ManagerError(.protocolError, "unexpected \(message) after the handshake"))
             }
         case (.open(_, let link), .undecodable(let requestID, let error)):
             link.beginReadBurst()
             logger.notice("undecodable frame", metadata: ["error": "\(error)"])
-            link.send(.reply(id: requestID ?? 0, result: .failure(ManagerError(.protocolError, "the request could not be read: \(error)"))))
+            link.refuse(requestID: requestID ?? 0, ManagerError(.protocolError, "the request could not be read: \(error)"))
         case (.awaitingResponse(let nonce, let timeout), .message(.response(let mac, let clientNonce, let sessionID))):
             timeout.cancel()
             guard authkey.isValid(mac: mac, for: nonce) else {

@@ -84,16 +84,24 @@ public struct Arguments: Sendable {
     }
 
     /// A timeout in seconds (int or double) or null for "no timeout", as Python's `timeout=None`.
+    ///
+    /// Infinity waits as long as null does; a timeout past 30 years is 30 years.
+    /// - Throws: `ValueError` for NaN or a negative timeout, which would otherwise wait forever
+    ///   or not at all without saying so; `TypeError` for anything but a number or null.
     package func timeout(_ index: Int) throws(ManagerError) -> TimeAmount? {
         let seconds: Double
-        switch try value(index, default: .null) {
+        let argument = try value(index, default: .null)
+        switch argument {
         case .null: return nil
         case .int(let number): seconds = Double(number)
         case .double(let number): seconds = number
         case let other: throw .wrongType(method: method, expected: "a timeout in seconds or null as argument \(index + 1)", got: other)
         }
+        guard !seconds.isNaN, seconds >= 0 else {
+            throw ManagerError(.valueError, "\(method): timeout must be a non-negative number of seconds or null, got \(argument)")
+        }
         guard seconds.isFinite else { return nil }
-        return .nanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9))
+        return .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
     }
 
     /// A reference to another shared object.

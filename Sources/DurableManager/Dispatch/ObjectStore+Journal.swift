@@ -23,7 +23,7 @@ extension ObjectStore {
             } catch {
                 throw .damaged(journalPath, "object #\(row.id) (\(row.typeID)) cannot be restored: \(error.message)")
             }
-            if let name = row.name { names[name] = row.id }
+            if let name = row.name { names[ExactString(name)] = row.id }
         }
     }
 
@@ -61,10 +61,10 @@ extension ObjectStore {
                 object = try type.create(Arguments(method: typeID, values: creation), context)
             }
             objects[record.object] = Entry(type: type, object: object, name: name)
-            if let name { names[name] = record.object }
+            if let name { names[ExactString(name)] = record.object }
             renamedSinceCheckpoint.insert(record.object)
         case "unname":
-            if let name = objects[record.object]?.name { names[name] = nil }
+            if let name = objects[record.object]?.name { names[ExactString(name)] = nil }
             objects[record.object]?.name = nil
             renamedSinceCheckpoint.insert(record.object)
         case "drop":

@@ -1,4 +1,4 @@
-import DurableWire
+package import DurableWire
 package import Logging
 package import NIOCore
 
@@ -26,7 +26,8 @@ package final class ObjectStore {
     package let startedAt = NIODeadline.now()
 
     package internal(set) var objects: [UInt64: Entry] = [:]
-    package internal(set) var names: [String: UInt64] = [:]
+    /// Objects by name; names compare by code points, as Python's strings do.
+    package internal(set) var names: [ExactString: UInt64] = [:]
     private var sessions: [String: Session] = [:]
     private var nextSerial: UInt64 = 1
     /// The ids of objects that methods returned, by the user's object (Python's `method_to_typeid`).
@@ -129,7 +130,7 @@ package final class ObjectStore {
         guard let type = registry[typeID] else {
             throw ManagerError(.valueError, "no type '\(typeID)' is registered; this manager offers \(registry.typeIDs.joined(separator: ", "))")
         }
-        if let name, let id = names[name], let existing = objects[id] {
+        if let name, let id = names[ExactString(name)], let existing = objects[id] {
             guard existing.type.typeID == typeID else {
                 throw ManagerError(.typeMismatch, "'\(name)' exists as a \(existing.type.typeID), not a \(typeID)")
             }
@@ -146,7 +147,7 @@ package final class ObjectStore {
         let id = epoch << ObjectReference.epochShift | nextSerial
         nextSerial += 1
         objects[id] = Entry(type: type, object: object, name: name)
-        if let name { names[name] = id }
+        if let name { names[ExactString(name)] = id }
         if type.isDurable, let journal {
             var record: [Value] = [.string(type.typeID), name.map(Value.string) ?? .null, .array(arguments)]
             if type.recordsCreatedState { record.append(object.currentState) }
@@ -175,13 +176,13 @@ package final class ObjectStore {
     /// Forgets an object (dropped, or about to be read back from the journal).
     func remove(_ id: UInt64) {
         if let identity = objects[id]?.returned { returnedIDs[identity] = nil }
-        if let name = objects[id]?.name, names[name] == id { names[name] = nil }
+        if let name = objects[id]?.name, names[ExactString(name)] == id { names[ExactString(name)] = nil }
         objects[id] = nil
     }
 
     /// Unbinds `name`; the object lives on while something refers to it.
     func deleteName(_ name: String) -> Bool {
-        guard let id = names.removeValue(forKey: name) else { return false }
+        guard let id = names.removeValue(forKey: ExactString(name)) else { return false }
         objects[id]?.name = nil
         if objects[id]?.type.isDurable == true, let journal {
             journal.append(object: id, op: "unname", arguments: [])

@@ -128,7 +128,7 @@ final class JournalConnection {
                 insert.bind(2, record.time)
                 insert.bind(3, Int64(bitPattern: record.object))
                 insert.bind(4, record.op)
-                insert.bind(5, encoded: .array(record.arguments))
+                try insert.bind(5, encoded: .array(record.arguments))
                 defer { insert.reset() }
                 try insert.step()
             }
@@ -162,8 +162,8 @@ final class JournalConnection {
                 upsertObject.bind(2, row.typeID)
                 upsertObject.bind(3, row.name)
                 switch row.changes {
-                case .whole(let state): upsertObject.bind(4, encoded: state)
-                case .entries: upsertObject.bind(4, encoded: .null)
+                case .whole(let state): try upsertObject.bind(4, encoded: state)
+                case .entries: try upsertObject.bind(4, encoded: .null)
                 }
                 try upsertObject.step()
                 upsertObject.reset()
@@ -175,15 +175,15 @@ final class JournalConnection {
                 }
                 for key in deletes {
                     deleteEntry.bind(1, Int64(bitPattern: row.id))
-                    deleteEntry.bind(2, encoded: key)
+                    try deleteEntry.bind(2, encoded: key)
                     try deleteEntry.step()
                     deleteEntry.reset()
                 }
                 for entry in upserts {
                     upsertEntry.bind(1, Int64(bitPattern: row.id))
-                    upsertEntry.bind(2, encoded: entry.key)
+                    try upsertEntry.bind(2, encoded: entry.key)
                     upsertEntry.bind(3, entry.position)
-                    upsertEntry.bind(4, encoded: entry.value)
+                    try upsertEntry.bind(4, encoded: entry.value)
                     try upsertEntry.step()
                     upsertEntry.reset()
                 }

@@ -4,7 +4,10 @@ import DurableWire
 ///
 /// A durable one records, for every call of a mutating method, the call's arguments and the
 /// whole state after it; replaying a record is taking that state, so the user's method (which
-/// may print, or read the clock) never runs again in a restart.
+/// may print, or read the clock) never runs again in a restart. A mutating call that fails (the
+/// method throws, its state cannot be recorded, its result cannot be sent) puts the object back
+/// to its recorded state and records nothing: all or nothing, whatever the user's code did
+/// before it failed.
 final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
     private var object: Object
     private let type: SharedType<Object>
@@ -18,7 +21,9 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
         self.object = object
         self.type = type
         if let coding = type.coding {
-            recordedState = try Self.userCode(type.typeID, "encoding its state") { try coding.encode(object) }
+            let state = try Self.userCode(type.typeID, "encoding its state") { try coding.encode(object) }
+            try Self.checkNesting(state, type.typeID)
+            recordedState = state
         }
     }
 
@@ -62,34 +67,52 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
         guard let entry = type.methods[method] else {
             throw ManagerError(.notExposed, "\(type.typeID) does not expose '\(method)'")
         }
-        let outcome: Result<SharedType<Object>.Outcome, ManagerError>
         do throws(ManagerError) {
-            outcome = .success(try Self.userCode(type.typeID, "'\(method)'") { try entry.body(object, arguments) })
+            let outcome = try Self.userCode(type.typeID, "'\(method)'") { try entry.body(object, arguments) }
+            if case .value(let value) = outcome, value.nests(deeperThan: ValueNesting.stored) {
+                throw ManagerError(
+                    .valueError,
+                    "\(type.typeID).\(method) returned a value nested \(value.nesting) levels; a reply nests at most \(ValueNesting.stored)"
+                )
+            }
+            if entry.mutating {
+                changedSinceCheckpoint = true
+                if let coding = type.coding { try record(method, arguments, coding, call) }
+            }
+            switch outcome {
+            case .value(let value): return .returned(value)
+            case .object(let child): return .created(child, typeID: entry.returnsTypeID ?? "")
+            }
         } catch {
-            outcome = .failure(error)
-        }
-        if entry.mutating {
-            changedSinceCheckpoint = true
-            // Recorded even when the method threw: it may have changed the object before it did.
-            if let coding = type.coding { try record(method, arguments, coding, call) }
-        }
-        switch try outcome.get() {
-        case .value(let value): return .returned(value)
-        case .object(let child): return .created(child, typeID: entry.returnsTypeID ?? "")
+            if entry.mutating { revert() }
+            throw error
         }
     }
 
-    /// Journals the state after a mutating call; a state that cannot be encoded fails the call
-    /// and puts the object back as it was last recorded.
+    /// Journals the state after a mutating call.
+    /// - Throws: when the state cannot be encoded, or nests deeper than a journal is read.
     private func record(_ method: String, _ arguments: Arguments, _ coding: SharedType<Object>.Coding, _ call: PendingCall) throws(ManagerError) {
-        do throws(ManagerError) {
-            let state = try Self.userCode(type.typeID, "encoding its state after '\(method)'") { try coding.encode(object) }
-            recordedState = state
-            call.record(method, [.array(arguments.values), state])
-        } catch {
-            if let recordedState, let previous = try? Self.decode(recordedState, coding, type.typeID) { object = previous }
-            throw error
-        }
+        let state = try Self.userCode(type.typeID, "encoding its state after '\(method)'") { try coding.encode(object) }
+        try Self.checkNesting(state, type.typeID)
+        recordedState = state
+        call.record(method, [.array(arguments.values), state])
+    }
+
+    /// A record holds the state one level down (`[arguments, state]`), so the state may nest one
+    /// level less than what a journal reads.
+    private static func checkNesting(_ state: Value, _ typeID: String) throws(ManagerError) {
+        guard state.nests(deeperThan: ValueNesting.stored - 1) else { return }
+        throw ManagerError(
+            .valueError,
+            "the state of \(typeID) nests \(state.nesting) levels; a journal holds states nested at most \(ValueNesting.stored - 1)"
+        )
+    }
+
+    /// Puts a durable object back to its recorded state after a failed mutating call. An
+    /// in-memory object has no record to go back to: it stays as the user's code left it.
+    private func revert() {
+        guard let coding = type.coding, let recordedState, let previous = try? Self.decode(recordedState, coding, type.typeID) else { return }
+        object = previous
     }
 
     func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {

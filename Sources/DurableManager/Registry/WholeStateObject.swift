@@ -7,20 +7,25 @@ package protocol WholeStateObject: SharedObject {
     /// The whole state, as a checkpoint stores it and `restore` reads it.
     var snapshot: Value { get }
     var changedSinceCheckpoint: Bool { get set }
-    /// Applies a method; the same code serves live calls and replay.
-    func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value
+    /// What a method does: every check happens here, before the change; the same code serves
+    /// live calls and replay.
+    func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect
 }
 
 extension WholeStateObject {
     package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
-        let result = try apply(method, arguments)
-        if Self.type.mutating.contains(method) { changedSinceCheckpoint = true }
-        return .returned(result)
+        .returned(try apply(method, arguments))
     }
 
     package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
         _ = try apply(op, arguments)
-        changedSinceCheckpoint = true
+    }
+
+    /// Checks the call, then makes its change; nothing changes when it throws.
+    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
+        let effect = try effect(of: method, arguments)
+        if case .change = effect { changedSinceCheckpoint = true }
+        return effect.apply()
     }
 
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {

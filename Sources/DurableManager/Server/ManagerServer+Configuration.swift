@@ -42,8 +42,6 @@ extension ManagerServer {
         public var journal: Journal?
         /// The largest frame a client may send; a larger one closes that client's connection.
         public var maxFrameSize: Int = 64 << 20
-        /// How deeply a value's arrays and maps may nest.
-        public var maxValueDepth: Int = 64
         /// How long a client has to answer the authkey challenge.
         public var handshakeTimeout: TimeAmount = .seconds(10)
         /// How long a session outlives its last connection before its locks and permits are

@@ -122,7 +122,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 let listener = try await Listener.bind(address, on: loop, logger: logger) { channel in
                     try channel.pipeline.syncOperations.addHandlers([
                         MessageToByteHandler(MessageFrameEncoder()),
-                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: configuration.maxFrameSize, maxValueDepth: configuration.maxValueDepth)),
+                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: configuration.maxFrameSize, maxValueDepth: ValueNesting.accepted)),
                         ServerConnectionHandler(store: store.value, authkey: configuration.authkey, handshakeTimeout: configuration.handshakeTimeout, logger: logger),
                     ])
                     connections.add(channel)

@@ -12,10 +12,6 @@ extension ByteBuffer {
         case array = 7, map = 8, reference = 9
     }
 
-    /// The default nesting limit for ``readValue(maxDepth:)``: deep enough for any real document,
-    /// shallow enough that a hostile frame cannot exhaust the stack.
-    public static let defaultMaxValueDepth = 64
-
     /// The most items an array or map reserves room for before reading them. A count is only
     /// checked against the bytes left, and every level of a nested frame may claim all of them,
     /// so reserving whole counts would let one forged frame reserve depth × size × 32 bytes.
@@ -65,9 +61,11 @@ extension ByteBuffer {
     ///
     /// Never traps on bad input: every malformation is a thrown ``ValueCodingError``, and the
     /// reader index is left where it was.
-    /// - Parameter maxDepth: How deeply arrays and maps may nest.
+    /// - Parameter maxDepth: How deeply arrays and maps may nest (``Value/nesting``): what a
+    ///   client sends is read with ``ValueNesting/accepted``, what the manager wrote (the journal,
+    ///   replies) with ``ValueNesting/stored``, the default.
     /// - Throws: ``ValueCodingError`` when the bytes are not a value.
-    public mutating func readValue(maxDepth: Int = defaultMaxValueDepth) throws(ValueCodingError) -> Value {
+    public mutating func readValue(maxDepth: Int = ValueNesting.stored) throws(ValueCodingError) -> Value {
         let start = readerIndex
         do {
             return try readValue(depth: 0, maxDepth: maxDepth)

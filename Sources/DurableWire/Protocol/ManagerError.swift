@@ -33,6 +33,8 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         public static let attributeError = Code("AttributeError")
         /// A value is of the right type but not acceptable (Python's `ValueError`).
         public static let valueError = Code("ValueError")
+        /// A number does not fit where it must go (Python's `OverflowError`).
+        public static let overflowError = Code("OverflowError")
         /// An argument is of the wrong type or number (Python's `TypeError`).
         public static let wrongType = Code("TypeError")
         /// A non-blocking or timed-out `get` found the queue empty.

@@ -19,7 +19,10 @@ package struct MessageFrameDecoder: ByteToMessageDecoder {
     package let maxFrameSize: Int
     package let maxValueDepth: Int
 
-    package init(maxFrameSize: Int, maxValueDepth: Int = ByteBuffer.defaultMaxValueDepth) {
+    /// - Parameters:
+    ///   - maxValueDepth: ``ValueNesting/accepted`` where clients' requests are read,
+    ///     ``ValueNesting/stored`` where the manager's replies are.
+    package init(maxFrameSize: Int, maxValueDepth: Int) {
         self.maxFrameSize = maxFrameSize
         self.maxValueDepth = maxValueDepth
     }

@@ -104,7 +104,7 @@ public final class ManagerConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         MessageToByteHandler(MessageFrameEncoder()),
-                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: maxFrameSize)),
+                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: maxFrameSize, maxValueDepth: ValueNesting.stored)),
                         ClientConnectionHandler(authkey: authkey, sessionID: sessionID, ready: ready),
                     ])
                 }

@@ -51,7 +51,7 @@ final class RawConnection {
         let length = Int(header.withUnsafeBytes { $0.load(as: UInt32.self).bigEndian })
         guard let body = try readExactly(length) else { return nil }
         var buffer = ByteBuffer(bytes: body)
-        return try WireMessage.read(from: &buffer, maxDepth: 64)
+        return try WireMessage.read(from: &buffer, maxDepth: ValueNesting.stored)
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8]? {

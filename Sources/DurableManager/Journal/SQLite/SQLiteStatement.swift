@@ -35,7 +35,14 @@ final class SQLiteStatement {
     }
 
     /// Binds a value in the binary encoding.
-    func bind(_ index: Int32, encoded value: Value) {
+    ///
+    /// A value nested deeper than every reader accepts (``ValueNesting/stored``) is refused: the
+    /// journal never holds what a start could not read back. The manager's own checks keep such
+    /// values out; this is the last one, and it fails a write, which loses nothing acknowledged.
+    func bind(_ index: Int32, encoded value: Value) throws(JournalError) {
+        guard !value.nests(deeperThan: ValueNesting.stored) else {
+            throw .writeFailed(connection.path, "a value nests \(value.nesting) levels, deeper than a journal is read (\(ValueNesting.stored))")
+        }
         var buffer = ByteBuffer()
         buffer.writeValue(value)
         buffer.withUnsafeReadableBytes { bytes in
@@ -85,7 +92,7 @@ final class SQLiteStatement {
         }
         var buffer = ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count))
         do {
-            return try buffer.readValue()
+            return try buffer.readValue(maxDepth: ValueNesting.stored)
         } catch {
             throw .damaged(connection.path, "a stored value cannot be read: \(error)")
         }

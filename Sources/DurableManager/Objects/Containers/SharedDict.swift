@@ -1,17 +1,24 @@
 package import DurableWire
-package import OrderedCollections
+import OrderedCollections
 
 /// A shared `dict`: insertion-ordered, any hashable value as a key, Python's methods and errors.
+///
+/// Keys compare as Python's do (``PythonKey``): `1`, `1.0` and `true` are one key, and the key
+/// first stored is the one kept; strings compare by code points; every NaN is one key.
 ///
 /// Every change goes through ``store(_:_:)``, ``remove(_:)`` or ``removeAll()``, which remember
 /// the keys touched since the last checkpoint: a checkpoint writes those entries, not the whole
 /// dict, so its cost grows with what changed.
 package final class SharedDict: SharedObject {
-    package private(set) var entries: OrderedDictionary<Value, Value> = [:]
+    private var entries: OrderedDictionary<PythonKey, Value> = [:]
     /// Each key's place in first-insertion order, as the journal stores it.
-    private var positions: [Value: Int64] = [:]
+    private var positions: [PythonKey: Int64] = [:]
     private var nextPosition: Int64 = 0
-    private var changedKeys: Set<Value> = []
+    private var changedKeys: Set<PythonKey> = []
+    /// Keys removed since the last checkpoint, as they were stored: the checkpoint deletes their
+    /// rows. Kept apart from `changedKeys` because a key removed as `1` and stored again as
+    /// `1.0` is one Python key but two rows (the key is stored in the journal as it was sent).
+    private var removedKeys: Set<Value> = []
     /// Set by `clear`: the next checkpoint rewrites the dict rather than listing deletions.
     private var rewriteAll = false
 
@@ -19,8 +26,18 @@ package final class SharedDict: SharedObject {
 
     init(restoring rows: [DictEntryRow]) {
         for row in rows {
-            entries[row.key] = row.value
-            positions[row.key] = row.position
+            let key = PythonKey(row.key)
+            if let index = entries.index(forKey: key) {
+                // A journal written before keys compared as Python's may hold `1` and `1.0`
+                // apart: they are one key now, the later row's value under the first row's key,
+                // and the next checkpoint writes it so.
+                entries.values[index] = row.value
+                removedKeys.insert(row.key)
+                changedKeys.insert(key)
+                continue
+            }
+            entries[key] = row.value
+            positions[key] = row.position
             nextPosition = max(nextPosition, row.position + 1)
         }
     }
@@ -36,7 +53,7 @@ package final class SharedDict: SharedObject {
         create: { arguments, _ throws(ManagerError) in
             try arguments.expect(0...1)
             let dict = SharedDict()
-            if arguments.count == 1 { try dict.update(with: arguments[0], method: arguments.method) }
+            if arguments.count == 1 { dict.store(try pairs(arguments, "dict")) }
             return dict
         },
         restore: { state throws(ManagerError) in
@@ -46,36 +63,35 @@ package final class SharedDict: SharedObject {
     )
 
     package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
-        .returned(try apply(method, arguments))
+        .returned(try effect(of: method, arguments).apply())
     }
 
     package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
-        _ = try apply(op, arguments)
+        _ = try effect(of: op, arguments).apply()
     }
 
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         defer {
             changedKeys = []
+            removedKeys = []
             rewriteAll = false
         }
         if everything || rewriteAll {
-            let rows = entries.map { DictEntryRow(key: $0.key, value: $0.value, position: positions[$0.key]!) }
+            let rows = entries.map { DictEntryRow(key: $0.key.value, value: $0.value, position: positions[$0.key]!) }
             return .entries(upserts: rows, deletes: [], rewrite: true)
         }
-        guard !changedKeys.isEmpty else { return nil }
+        guard !changedKeys.isEmpty || !removedKeys.isEmpty else { return nil }
         var upserts: [DictEntryRow] = []
-        var deletes: [Value] = []
         for key in changedKeys {
-            if let value = entries[key] {
-                upserts.append(DictEntryRow(key: key, value: value, position: positions[key]!))
-            } else {
-                deletes.append(key)
-            }
+            guard let index = entries.index(forKey: key) else { continue }
+            let stored = entries.keys[index]
+            upserts.append(DictEntryRow(key: stored.value, value: entries.values[index], position: positions[stored]!))
         }
-        return .entries(upserts: upserts, deletes: deletes, rewrite: false)
+        // Deleted before the upserts are written: a stored key deleted and stored again is upserted.
+        return .entries(upserts: upserts, deletes: Array(removedKeys), rewrite: false)
     }
 
-    private func store(_ key: Value, _ value: Value) {
+    private func store(_ key: PythonKey, _ value: Value) {
         if entries.updateValue(value, forKey: key) == nil {
             positions[key] = nextPosition
             nextPosition += 1
@@ -83,122 +99,144 @@ package final class SharedDict: SharedObject {
         changedKeys.insert(key)
     }
 
-    private func remove(_ key: Value) -> Value? {
-        guard let value = entries.removeValue(forKey: key) else { return nil }
+    private func store(_ pairs: [(PythonKey, Value)]) {
+        for (key, value) in pairs { store(key, value) }
+    }
+
+    /// Removes the entry at `index`, which the effect found.
+    private func remove(at index: Int) -> (key: Value, value: Value) {
+        let (key, value) = entries.remove(at: index)
         positions[key] = nil
         changedKeys.insert(key)
-        return value
+        removedKeys.insert(key.value)
+        return (key.value, value)
     }
 
     private func removeAll() {
         entries.removeAll()
         positions.removeAll()
         changedKeys.removeAll()
+        removedKeys.removeAll()
         rewriteAll = true
     }
 
-    private func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
+    /// What a call does; every check is made before its change (``CallEffect``).
+    private func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect {
         switch method {
         case "__getitem__":
             try arguments.expect(1...1)
-            guard let value = entries[try key(arguments[0], method)] else { throw .keyError(arguments[0]) }
-            return (value)
+            guard let value = entries[try Self.key(arguments[0], method)] else { throw .keyError(arguments[0]) }
+            return .read(value)
         case "get":
             try arguments.expect(1...2)
-            let key = try key(arguments[0], method)
-            if let value = entries[key] { return (value) }
-            return (try arguments.value(1, default: .null))
+            if let value = entries[try Self.key(arguments[0], method)] { return .read(value) }
+            return .read(try arguments.value(1, default: .null))
         case "__setitem__":
             try arguments.expect(2...2)
-            store(try key(arguments[0], method), arguments[1])
-            return (.null)
+            let key = try Self.key(arguments[0], method)
+            return .change { self.store(key, arguments[1]) }
         case "__delitem__":
             try arguments.expect(1...1)
-            guard remove(try key(arguments[0], method)) != nil else { throw .keyError(arguments[0]) }
-            return (.null)
+            guard let index = entries.index(forKey: try Self.key(arguments[0], method)) else { throw .keyError(arguments[0]) }
+            return .change { _ = self.remove(at: index) }
         case "__contains__":
             try arguments.expect(1...1)
-            return (.bool(entries[try key(arguments[0], method)] != nil))
+            return .read(.bool(entries[try Self.key(arguments[0], method)] != nil))
         case "__len__":
             try arguments.expect(0...0)
-            return (.int(Int64(entries.count)))
+            return .read(.int(Int64(entries.count)))
         case "keys":
             try arguments.expect(0...0)
-            return (.array(entries.keys.elements))
+            return .read(.array(entries.keys.map(\.value)))
         case "values":
             try arguments.expect(0...0)
-            return (.array(entries.values.elements))
+            return .read(.array(entries.values.elements))
         case "items":
             try arguments.expect(0...0)
-            return (.array(entries.map { .array([$0.key, $0.value]) }))
+            return .read(.array(entries.map { .array([$0.key.value, $0.value]) }))
         case "pop":
             try arguments.expect(1...2)
-            if let value = remove(try key(arguments[0], method)) { return value }
+            if let index = entries.index(forKey: try Self.key(arguments[0], method)) {
+                return .change { self.remove(at: index).value }
+            }
             guard arguments.count == 2 else { throw .keyError(arguments[0]) }
-            return (arguments[1])
+            return .read(arguments[1])
         case "popitem":
             try arguments.expect(0...0)
-            guard let last = entries.elements.last else {
-                throw ManagerError(.keyError, "popitem(): dictionary is empty")
+            guard !entries.isEmpty else { throw ManagerError(.keyError, "popitem(): dictionary is empty") }
+            return .change {
+                let (key, value) = self.remove(at: self.entries.count - 1)
+                return .array([key, value])
             }
-            _ = remove(last.key)
-            return (.array([last.key, last.value]))
         case "setdefault":
             try arguments.expect(1...2)
-            let key = try key(arguments[0], method)
-            if let value = entries[key] { return (value) }
+            let key = try Self.key(arguments[0], method)
+            if let value = entries[key] { return .read(value) }
             let value = try arguments.value(1, default: .null)
-            store(key, value)
-            return value
+            return .change {
+                self.store(key, value)
+                return value
+            }
         case "update":
             // d.update() with nothing is valid Python, and changes nothing.
             try arguments.expect(0...1)
-            if arguments.count == 1 { try update(with: arguments[0], method: method) }
-            return (.null)
+            guard arguments.count == 1 else { return .read(.null) }
+            let pairs = try Self.pairs(arguments, method)
+            return .change { self.store(pairs) }
         case "clear":
             try arguments.expect(0...0)
-            removeAll()
-            return (.null)
+            return .change { self.removeAll() }
         case "copy":
             try arguments.expect(0...0)
-            return (.map(entries))
+            return .read(.map(OrderedDictionary(entries.map { ($0.key.value, $0.value) }, uniquingKeysWith: { first, _ in first })))
         default:
             throw ManagerError(.notExposed, "dict has no method \(method)")
         }
     }
 
-    package var heldReferences: [ObjectReference] { Value.map(entries).references }
+    package var heldReferences: [ObjectReference] { entries.values.flatMap(\.references) + entries.keys.flatMap(\.value.references) }
 
-    /// Accepts a map, or a list of `[key, value]` pairs, as Python's `dict.update` does.
-    private func update(with other: Value, method: String) throws(ManagerError) {
-        switch other {
-        case .map(let pairs):
-            for (key, value) in pairs { store(try self.key(key, method), value) }
-        case .array(let pairs):
-            var staged: [(Value, Value)] = []
-            for (index, pair) in pairs.enumerated() {
-                guard case .array(let parts) = pair else {
-                    throw .wrongType(method: method, expected: "a map or a list of [key, value] pairs", got: pair)
-                }
-                // Python: a sequence of the wrong length is a ValueError, not a TypeError.
-                guard parts.count == 2 else {
-                    throw ManagerError(.valueError, "\(method): element #\(index) has length \(parts.count); 2 is required")
-                }
-                staged.append((try key(parts[0], method), parts[1]))
-            }
-            for (key, value) in staged { store(key, value) }
-        default:
-            throw .wrongType(method: method, expected: "a map or a list of [key, value] pairs", got: other)
+    /// The entries of `dict(x)` or `d.update(x)`, all checked before any is stored: a map's
+    /// entries, or an iterable of pairs, each of which is an iterable of two (a list, a
+    /// two-character string...), as Python's `dict.update` takes them.
+    private static func pairs(_ arguments: Arguments, _ method: String) throws(ManagerError) -> [(PythonKey, Value)] {
+        if case .map(let entries) = arguments[0] {
+            var pairs: [(PythonKey, Value)] = []
+            pairs.reserveCapacity(entries.count)
+            for (key, value) in entries { pairs.append((try Self.key(key, method), value)) }
+            return pairs
         }
+        let elements: [Value]
+        do {
+            elements = try arguments.iterable(0, limit: .max)
+        } catch {
+            throw ManagerError(.wrongType, "\(method) takes a map or an iterable of [key, value] pairs, got \(arguments[0].kindName) \(arguments[0])")
+        }
+        var pairs: [(PythonKey, Value)] = []
+        pairs.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            let parts: [Value]
+            do {
+                parts = try Arguments(method: method, values: [element]).iterable(0, limit: .max)
+            } catch {
+                throw ManagerError(.wrongType, "\(method): cannot convert dictionary update sequence element #\(index) (\(element.kindName) \(element)) to a sequence")
+            }
+            // Python: a sequence of the wrong length is a ValueError, not a TypeError.
+            guard parts.count == 2 else {
+                throw ManagerError(.valueError, "\(method): dictionary update sequence element #\(index) has length \(parts.count); 2 is required")
+            }
+            pairs.append((try Self.key(parts[0], method), parts[1]))
+        }
+        return pairs
     }
 
     /// Python refuses mutable keys; so do we, so that a dict means the same on both sides.
-    private func key(_ value: Value, _ method: String) throws(ManagerError) -> Value {
+    private static func key(_ value: Value, _ method: String) throws(ManagerError) -> PythonKey {
         switch value {
         case .array, .map:
             throw ManagerError(.wrongType, "\(method): unhashable key of type \(value.kindName): \(value)")
         default:
-            return value
+            return PythonKey(value)
         }
     }
 }

@@ -5,11 +5,13 @@ package import OrderedCollections
 ///
 /// Names that begin with `_` never reach the manager: as the seed documents, they belong to the
 /// proxy. The manager refuses them, so a client that bypasses its proxy cannot store one.
+/// Names are compared by code points, as Python compares them (`"\u{e9}"` and `"e\u{301}"` are
+/// two attributes), so they are kept as ``Value`` strings, not Swift `String` keys.
 package final class SharedNamespace: WholeStateObject {
-    package private(set) var attributes: OrderedDictionary<String, Value>
+    package private(set) var attributes: OrderedDictionary<Value, Value>
     package var changedSinceCheckpoint = false
 
-    init(attributes: OrderedDictionary<String, Value> = [:]) {
+    private init(attributes: OrderedDictionary<Value, Value>) {
         self.attributes = attributes
     }
 
@@ -29,41 +31,40 @@ package final class SharedNamespace: WholeStateObject {
     )
 
     private convenience init(initial: Value) throws(ManagerError) {
-        self.init()
         guard case .map(let initial) = initial else {
             throw .wrongType(method: "Namespace", expected: "a map of initial attributes", got: initial)
         }
-        for (key, value) in initial {
+        for key in initial.keys {
             guard case .string(let name) = key else {
                 throw .wrongType(method: "Namespace", expected: "attribute names as strings", got: key)
             }
-            attributes[try Self.publicName(name, "Namespace")] = value
+            try Self.checkPublic(name, "Namespace")
         }
+        self.init(attributes: initial)
     }
 
-    package var snapshot: Value {
-        .map(OrderedDictionary(uniqueKeysWithValues: attributes.map { (.string($0.key), $0.value) }))
-    }
+    package var snapshot: Value { .map(attributes) }
 
-    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
+    package func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect {
         switch method {
         case "__getattr__":
             try arguments.expect(1...1)
             let name = try arguments.string(0)
-            guard let value = attributes[name] else { throw Self.missing(name) }
-            return (value)
+            guard let value = attributes[.string(name)] else { throw Self.missing(name) }
+            return .read(value)
         case "__setattr__":
             try arguments.expect(2...2)
-            attributes[try Self.publicName(arguments.string(0), method)] = arguments[1]
-            return (.null)
+            let name = try arguments.string(0)
+            try Self.checkPublic(name, method)
+            return .change { self.attributes[.string(name)] = arguments[1] }
         case "__delattr__":
             try arguments.expect(1...1)
             let name = try arguments.string(0)
-            guard attributes.removeValue(forKey: name) != nil else { throw Self.missing(name) }
-            return (.null)
+            guard attributes[.string(name)] != nil else { throw Self.missing(name) }
+            return .change { self.attributes[.string(name)] = nil }
         case "_getvalue":
             try arguments.expect(0...0)
-            return snapshot
+            return .read(snapshot)
         default:
             throw ManagerError(.notExposed, "Namespace has no method \(method)")
         }
@@ -75,10 +76,9 @@ package final class SharedNamespace: WholeStateObject {
         ManagerError(.attributeError, "'Namespace' object has no attribute '\(name)'")
     }
 
-    private static func publicName(_ name: String, _ method: String) throws(ManagerError) -> String {
+    private static func checkPublic(_ name: String, _ method: String) throws(ManagerError) {
         guard !name.hasPrefix("_") else {
             throw ManagerError(.attributeError, "\(method): '\(name)' begins with '_': such names stay on the proxy and are not shared")
         }
-        return name
     }
 }

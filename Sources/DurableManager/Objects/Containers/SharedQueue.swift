@@ -28,7 +28,10 @@ package final class SharedQueue: SharedObject {
         self.unfinished = unfinished
     }
 
-    private static let queueMethods: Set<String> = ["put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full"]
+    /// Python's `queue.Queue` has `task_done` and `join` too; a JoinableQueue differs only in name.
+    private static let queueMethods: Set<String> = [
+        "put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full", "task_done", "join",
+    ]
 
     package static let type = queueType(typeID: "Queue", joinable: false)
     package static let joinableType = queueType(typeID: "JoinableQueue", joinable: true)
@@ -36,8 +39,8 @@ package final class SharedQueue: SharedObject {
     private static func queueType(typeID: String, joinable: Bool) -> SharedObjectType {
         SharedObjectType(
             typeID: typeID,
-            exposed: joinable ? queueMethods.union(["task_done", "join"]) : queueMethods,
-            mutating: joinable ? ["put", "get", "put_nowait", "get_nowait", "task_done"] : ["put", "get", "put_nowait", "get_nowait"],
+            exposed: queueMethods,
+            mutating: ["put", "get", "put_nowait", "get_nowait", "task_done"],
             journaling: .records,
             create: { arguments, _ throws(ManagerError) in
                 try arguments.expect(0...1)
@@ -94,15 +97,13 @@ package final class SharedQueue: SharedObject {
         case "put", "put_nowait":
             try arguments.expect(method == "put" ? 1...3 : 1...1)
             let block = method == "put" ? try arguments.bool(1, default: true) : false
-            let timeout = try arguments.timeout(2)
-            // Python checks the timeout of a blocking put only on a bounded queue.
-            if maxsize > 0, block { try Self.refuseNegativeTimeout(arguments, 2) }
+            // Python reads the timeout of a put only when it can wait: blocking, on a bounded queue.
+            let timeout = maxsize > 0 && block ? try arguments.timeout(2) : nil
             return try put(arguments[0], block: block, timeout: timeout, call)
         case "get", "get_nowait":
             try arguments.expect(method == "get" ? 0...2 : 0...0)
             let block = method == "get" ? try arguments.bool(0, default: true) : false
-            let timeout = try arguments.timeout(1)
-            if block { try Self.refuseNegativeTimeout(arguments, 1) }
+            let timeout = block ? try arguments.timeout(1) : nil
             return try get(block: block, timeout: timeout, call)
         case "qsize":
             try arguments.expect(0...0)
@@ -113,7 +114,7 @@ package final class SharedQueue: SharedObject {
         case "full":
             try arguments.expect(0...0)
             return .returned(.bool(isFull))
-        case "task_done" where joinable:
+        case "task_done":
             try arguments.expect(0...0)
             guard unfinished > 0 else { throw ManagerError(.valueError, "task_done() called too many times") }
             unfinished -= 1
@@ -122,7 +123,7 @@ package final class SharedQueue: SharedObject {
                 while let joiner = joiners.popFirst() { joiner.call.complete(.success(.null)) }
             }
             return .returned(.null)
-        case "join" where joinable:
+        case "join":
             try arguments.expect(0...0)
             guard unfinished > 0 else { return .returned(.null) }
             joiners.park(call, payload: (), timeout: nil) { _ in }
@@ -134,13 +135,6 @@ package final class SharedQueue: SharedObject {
 
     package var heldReferences: [ObjectReference] {
         items.flatMap(\.references) + putters.payloads.flatMap(\.references)
-    }
-
-    /// Python's `queue.Queue` raises `ValueError` for a negative timeout, even when the call
-    /// could complete at once.
-    private static func refuseNegativeTimeout(_ arguments: Arguments, _ index: Int) throws(ManagerError) {
-        guard index < arguments.count, Value.pythonOrder(arguments[index], 0) == true else { return }
-        throw ManagerError(.valueError, "'timeout' must be a non-negative number, got \(arguments[index])")
     }
 
     private func put(_ item: Value, block: Bool, timeout: TimeAmount?, _ call: PendingCall) throws(ManagerError) -> CallOutcome {

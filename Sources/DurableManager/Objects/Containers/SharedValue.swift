@@ -26,15 +26,14 @@ package final class SharedValue: WholeStateObject {
 
     package var snapshot: Value { value }
 
-    package func apply(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
+    package func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect {
         switch method {
         case "get":
             try arguments.expect(0...0)
-            return (value)
+            return .read(value)
         case "set":
             try arguments.expect(1...1)
-            value = arguments[0]
-            return (.null)
+            return .change { self.value = arguments[0] }
         default:
             throw ManagerError(.notExposed, "Value has no method \(method)")
         }

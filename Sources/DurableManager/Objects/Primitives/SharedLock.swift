@@ -80,15 +80,12 @@ package final class SharedLock: SharedObject {
     }
 
     /// The timeout of `acquire(blocking, timeout)` as Python's lock reads it: -1 (its default)
-    /// waits forever, another negative value is refused, and so is any timeout for a
+    /// waits forever, another negative value or NaN is refused, and so is any timeout for a
     /// non-blocking call.
     private static func timeout(_ arguments: Arguments, blocking: Bool) throws(ManagerError) -> TimeAmount? {
-        let timeout = try arguments.timeout(1)
         guard arguments.count == 2, arguments[1] != .null, !arguments[1].pythonEquals(-1) else { return nil }
+        let timeout = try arguments.timeout(1)
         guard blocking else { throw ManagerError(.valueError, "can't specify a timeout for a non-blocking call") }
-        if Value.pythonOrder(arguments[1], 0) == true {
-            throw ManagerError(.valueError, "timeout value must be positive, got \(arguments[1])")
-        }
         return timeout
     }
 

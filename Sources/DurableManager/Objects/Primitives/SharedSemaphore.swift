@@ -56,14 +56,18 @@ package final class SharedSemaphore: SharedObject {
             return .parked
         case "release":
             try arguments.expect(0...1)
-            let count = try arguments.int(0, default: 1)
+            let count = Int(try arguments.int(0, default: 1))
             guard count >= 1 else { throw ManagerError(.valueError, "release count must be >= 1, got \(count)") }
-            if let bound, Int64(value) + count > Int64(bound) {
-                throw ManagerError(.valueError, "\(typeName) released too many times (initial value \(bound))")
+            if let bound {
+                guard !value.addingReportingOverflow(count).overflow, value + count <= bound else {
+                    throw ManagerError(.valueError, "\(typeName) released too many times (value \(value), initial value \(bound), release(\(count)))")
+                }
+            } else if value.addingReportingOverflow(max(0, count - acquirers.count)).overflow {
+                throw ManagerError(.overflowError, "Semaphore value \(value) + \(count) would not fit in 64 bits")
             }
             let giver = call.session.id
-            held[giver] = max(0, (held[giver] ?? 0) - Int(count))
-            release(Int(count))
+            held[giver] = max(0, (held[giver] ?? 0) - count)
+            release(count)
             return .returned(.null)
         case "get_value":
             try arguments.expect(0...0)
@@ -80,14 +84,15 @@ package final class SharedSemaphore: SharedObject {
         release(min(count, bound - value))
     }
 
+    /// Wakes up to `count` waiters and keeps the rest as the value: the cost is the waiters
+    /// woken, never the count a client chose. The caller has checked that the value fits.
     private func release(_ count: Int) {
-        for _ in 0..<count {
-            if let waiter = acquirers.popFirst() {
-                held[waiter.call.session.id, default: 0] += 1
-                waiter.call.complete(.success(.bool(true)))
-            } else {
-                value += 1
-            }
+        var left = count
+        while left > 0, let waiter = acquirers.popFirst() {
+            left -= 1
+            held[waiter.call.session.id, default: 0] += 1
+            waiter.call.complete(.success(.bool(true)))
         }
+        value += left
     }
 }
