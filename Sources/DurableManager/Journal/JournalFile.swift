@@ -34,14 +34,15 @@ package final class JournalFile: Sendable {
     }
 
     package let path: String
-    private let pool: NIOThreadPool
+    /// The journal's thread; nil for a file whose jobs run on the caller's thread (``openInline(path:durability:)``).
+    private let pool: NIOThreadPool?
     /// Held with `flock` while the manager runs, so that a second manager cannot open the same
     /// journal (readers such as `durablectl` do not take it).
     private let lockDescriptor: Int32
     /// Never used by two threads at once (see the type's comment).
     private nonisolated(unsafe) let connection: JournalConnection
 
-    private init(path: String, pool: NIOThreadPool, connection: JournalConnection, lockDescriptor: Int32) {
+    private init(path: String, pool: NIOThreadPool?, connection: JournalConnection, lockDescriptor: Int32) {
         self.path = path
         self.pool = pool
         self.connection = connection
@@ -86,8 +87,23 @@ package final class JournalFile: Sendable {
         }
     }
 
+    /// Opens the journal for a store on an `EmbeddedEventLoop` (the tests' harness), which no
+    /// other thread may touch: its jobs run at once on the caller's thread.
+    package static func openInline(path: String, durability: Durability) throws -> (JournalFile, StartInfo) {
+        let lockDescriptor = try lock(path)
+        do {
+            let connection = try JournalConnection(path: path, durability: durability, maxPageCount: nil)
+            let info = try connection.start()
+            return (JournalFile(path: path, pool: nil, connection: connection, lockDescriptor: lockDescriptor), info)
+        } catch {
+            Glibc.close(lockDescriptor)
+            throw error
+        }
+    }
+
     /// Runs `body` with the connection on the journal's thread; the result arrives on `eventLoop`.
     func run<Result: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
+        guard let pool else { return eventLoop.makeCompletedFuture { try body(self.connection) } }
         let connection = UncheckedBox(connection)
         return pool.runIfActive(eventLoop: eventLoop) { try body(connection.value) }
     }
@@ -99,14 +115,23 @@ package final class JournalFile: Sendable {
 
     /// Runs `body` with the connection on the journal's thread.
     func run<Result: Sendable>(_ body: @escaping @Sendable (JournalConnection) throws -> Result) async throws -> Result {
+        guard let pool else { return try body(self.connection) }
         let connection = UncheckedBox(connection)
         return try await pool.runIfActive { try body(connection.value) }
+    }
+
+    /// Closes a file opened with ``openInline(path:durability:)``, marking the stop clean (after
+    /// a final checkpoint) or leaving it as a crash would.
+    package func closeInline(clean: Bool) throws {
+        precondition(pool == nil, "closeInline is for a file opened with openInline")
+        if clean { try connection.markClean() }
+        Glibc.close(lockDescriptor)
     }
 
     /// Marks the stop clean (after a final checkpoint) and closes the file.
     package func close(clean: Bool) async {
         if clean { _ = try? await run { try $0.markClean() } }
-        try? await pool.shutdownGracefully()
+        try? await pool?.shutdownGracefully()
         Glibc.close(lockDescriptor)
     }
 }

@@ -124,6 +124,8 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
         changedSinceCheckpoint = true
     }
 
+    var currentState: Value { recordedState ?? .null }
+
     func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         guard let recordedState, everything || changedSinceCheckpoint else { return nil }
         changedSinceCheckpoint = false

@@ -36,6 +36,8 @@ final class RecordedStateObject: SharedObject {
         state = arguments[1]
     }
 
+    var currentState: Value { state }
+
     func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         .whole(state)
     }

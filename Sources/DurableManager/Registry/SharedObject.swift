@@ -25,6 +25,11 @@ package protocol SharedObject: AnyObject {
     /// nothing changed. Calling it starts a new checkpoint interval.
     func checkpointChanges(everything: Bool) -> CheckpointChanges?
 
+    /// The object's whole state, read without touching what the next checkpoint writes: what a
+    /// reader shows and a custom type's `create` record holds (a dict's entries as one map).
+    /// `.null` for an object that keeps none (the primitives).
+    var currentState: Value { get }
+
     /// Answers every parked call with `error`: the object is about to be replaced.
     func failWaiters(_ error: ManagerError)
 }
@@ -36,19 +41,8 @@ extension SharedObject {
         throw ManagerError(.valueError, "\(Self.self) keeps no journal")
     }
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? { nil }
+    package var currentState: Value { .null }
     package func failWaiters(_ error: ManagerError) {}
-}
-
-extension SharedObject {
-    /// The object's whole state: what a reader shows and a custom type's `create` record holds
-    /// (a dict's entries as one map).
-    var currentState: Value {
-        switch checkpointChanges(everything: true) {
-        case .whole(let state): state
-        case .entries(let upserts, _, _): .map(.init(uniqueKeysWithValues: upserts.sorted { $0.position < $1.position }.map { ($0.key, $0.value) }))
-        case nil: .null
-        }
-    }
 }
 
 /// How a method call on a shared object ended, for now.

@@ -28,6 +28,8 @@ extension WholeStateObject {
         return effect.apply()
     }
 
+    package var currentState: Value { snapshot }
+
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         guard everything || changedSinceCheckpoint else { return nil }
         changedSinceCheckpoint = false

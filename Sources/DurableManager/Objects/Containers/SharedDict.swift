@@ -91,6 +91,10 @@ package final class SharedDict: SharedObject {
         return .entries(upserts: upserts, deletes: Array(removedKeys), rewrite: false)
     }
 
+    package var currentState: Value {
+        .map(OrderedDictionary(entries.map { ($0.key.value, $0.value) }, uniquingKeysWith: { first, _ in first }))
+    }
+
     private func store(_ key: PythonKey, _ value: Value) {
         if entries.updateValue(value, forKey: key) == nil {
             positions[key] = nextPosition
@@ -188,7 +192,7 @@ package final class SharedDict: SharedObject {
             return .change { self.removeAll() }
         case "copy":
             try arguments.expect(0...0)
-            return .read(.map(OrderedDictionary(entries.map { ($0.key.value, $0.value) }, uniquingKeysWith: { first, _ in first })))
+            return .read(currentState)
         default:
             throw ManagerError(.notExposed, "dict has no method \(method)")
         }

@@ -75,7 +75,11 @@ package final class SharedQueue: SharedObject {
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         guard everything || changedSinceCheckpoint else { return nil }
         changedSinceCheckpoint = false
-        return .whole(["maxsize": .int(Int64(maxsize)), "items": .array(Array(items)), "unfinished": .int(Int64(unfinished))])
+        return .whole(currentState)
+    }
+
+    package var currentState: Value {
+        ["maxsize": .int(Int64(maxsize)), "items": .array(Array(items)), "unfinished": .int(Int64(unfinished))]
     }
 
     package func failWaiters(_ error: ManagerError) {
