@@ -6,6 +6,8 @@ import NIOCore
 /// send what the real client never would.
 final class RawConnection {
     private let fd: Int32
+    /// The id ``call(_:_:_:owner:)`` used last; a test that picks its own ids picks them above it.
+    private var lastRequestID: UInt64 = 0
 
     init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -23,6 +25,12 @@ final class RawConnection {
     }
 
     deinit { close(fd) }
+
+    /// Ends the connection as a client that goes away would (the descriptor stays open until
+    /// deinit, so its number cannot be reused under this object).
+    func disconnect() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
 
     /// Answers the challenge with `authkey`; returns the manager's answer.
     func handshake(authkey: Authkey) throws -> WireMessage? {
@@ -45,6 +53,28 @@ final class RawConnection {
         guard written == bytes.count else { throw FixtureError("short write") }
     }
 
+    /// Sends a request under the next id and returns its reply, which must be the next message:
+    /// one call at a time, as a test that checks what each call did needs.
+    func call(_ target: UInt64, _ method: String, _ arguments: [Value] = [], owner: UInt64 = 0) throws -> Result<Value, ManagerError> {
+        lastRequestID += 1
+        try send(.request(Request(id: lastRequestID, target: target, method: method, arguments: arguments, owner: owner)))
+        return try reply(to: lastRequestID)
+    }
+
+    /// Reads the next message, which must be the reply to request `id`.
+    func reply(to id: UInt64) throws -> Result<Value, ManagerError> {
+        guard case .reply(let replied, let result) = try readMessage() else { throw FixtureError("no reply to request \(id)") }
+        guard replied == id else { throw FixtureError("expected the reply to request \(id), got one to request \(replied): \(result)") }
+        return result
+    }
+
+    /// Opens the object called `name` or creates it, as the manager's `create` does, and returns its id.
+    func create(_ typeID: String, name: String, arguments: [Value] = []) throws -> UInt64 {
+        let result = try call(0, "create", [.string(typeID), .string(name), .array(arguments)])
+        guard case .success(.reference(let reference)) = result else { throw FixtureError("create \(typeID) '\(name)' failed: \(result)") }
+        return reference.id
+    }
+
     /// The next message, or nil when the manager closed the connection.
     func readMessage() throws -> WireMessage? {
         guard let header = try readExactly(4) else { return nil }
@@ -60,9 +90,19 @@ final class RawConnection {
         while filled < count {
             let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, count - filled) }
             if got == 0 { return nil }
+            if got < 0, errno == EAGAIN { throw FixtureError("the manager sent nothing for 10 s") }
             guard got > 0 else { throw FixtureError("read failed: errno \(errno)") }
             filled += got
         }
         return bytes
+    }
+}
+
+extension ManagerFixture {
+    /// A raw connection to the manager, past the handshake.
+    func rawConnection() throws -> RawConnection {
+        let raw = try RawConnection(path: folder + "/manager.sock")
+        guard case .welcome = try raw.handshake(authkey: try authkey()) else { throw FixtureError("the manager did not welcome a raw connection") }
+        return raw
     }
 }
