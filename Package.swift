@@ -137,6 +137,20 @@ let package = Package(
             dependencies: ["DurableManager", "DurableManagerServe"],
             path: "Tests/TestManager"
         ),
+        // The fuzz targets (wire frames, journal values): scripts/fuzz.sh builds them for
+        // libFuzzer; a normal build makes a replayer of saved inputs.
+        .executableTarget(
+            name: "durable-fuzzer",
+            dependencies: [
+                "DurableManager",
+                "DurableWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fuzzer",
+            swiftSettings: strictness
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

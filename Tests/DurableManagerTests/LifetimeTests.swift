@@ -20,6 +20,24 @@ struct LifetimeTests {
         #expect(try client.errorCode(list, "__len__") == .unknownObject)
     }
 
+    @Test(arguments: [("Queue", "get", [] as [Value]), ("Event", "wait", []), ("Semaphore", "acquire", []), ("Barrier", "wait", [])])
+    func anObjectLivesWhileACallWaitsOnItAfterItsLastProxyIsReleased(typeID: String, method: String, arguments: [Value]) throws {
+        // As in Python, where the server's thread holds the object for the length of the call.
+        // Dropped under a parked call, the object was gone when the disconnect took the call off
+        // its queue, and the manager trapped.
+        let harness = ManagerHarness()
+        let client = try harness.connect()
+        let object = try client.create(typeID, typeID == "Semaphore" ? [0] : (typeID == "Barrier" ? [2] : []))
+        let parked = try client.send(object, method, arguments)
+        try client.release([object])
+        harness.loop.run()
+        #expect(harness.store.objects[object.id] != nil)
+        #expect(try client.reply(parked) == nil)
+        try client.disconnect()
+        harness.advance(by: .seconds(10))
+        #expect(harness.store.objects[object.id] == nil)
+    }
+
     @Test func everyProxyCountsUntilReleased() throws {
         let harness = ManagerHarness()
         let client = try harness.connect()

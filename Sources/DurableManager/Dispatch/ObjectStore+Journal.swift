@@ -10,7 +10,7 @@ extension ObjectStore {
     }
 
     /// Rebuilds checkpointed objects. Call before any client connects.
-    func restore(_ stored: [JournalFile.StoredObject]) throws(JournalError) {
+    package func restore(_ stored: [JournalFile.StoredObject]) throws(JournalError) {
         for row in stored {
             guard let type = type(row.typeID) else {
                 throw .unregisteredType(journalPath, typeID: row.typeID, object: row.id)
@@ -28,7 +28,7 @@ extension ObjectStore {
     }
 
     /// Applies journal records in order, as they were applied when appended.
-    func replay(_ records: [JournalRecord]) throws(JournalError) {
+    package func replay(_ records: [JournalRecord]) throws(JournalError) {
         for record in records {
             if record.op == "create", case .string(let typeID)? = record.arguments.first, type(typeID) == nil {
                 throw .unregisteredType(journalPath, typeID: typeID, object: record.object)

@@ -242,6 +242,7 @@ package final class ObjectStore {
         keepRestoredUntil = nil
         var reached = Set(names.values)
         for session in sessions.values { reached.formUnion(session.references.keys) }
+        for (id, entry) in objects where entry.object.hasParkedCalls { reached.insert(id) }
         var frontier = Array(reached)
         while let id = frontier.popLast() {
             for reference in objects[id]?.object.heldReferences ?? [] where reached.insert(reference.id).inserted {

@@ -26,6 +26,13 @@ package final class JournalFile: Sendable {
         package var typeID: String
         package var name: String?
         package var state: RestoredState
+
+        package init(id: UInt64, typeID: String, name: String?, state: RestoredState) {
+            self.id = id
+            self.typeID = typeID
+            self.name = name
+            self.state = state
+        }
     }
 
     struct CommitOutcome: Sendable {
@@ -50,11 +57,20 @@ package final class JournalFile: Sendable {
     }
 
     /// Takes the journal's lock file, or says which manager holds it.
+    ///
+    /// Blocks for up to half a second: a lock just released can still be held for a moment by a
+    /// child process this one forked (the descriptor closes only at the child's `exec`), so a
+    /// manager restarted in a process that starts others would otherwise be refused by itself.
     private static func lock(_ path: String) throws(JournalError) -> Int32 {
         let lockPath = path + ".lock"
         let descriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .cannotOpen(path, "cannot create \(lockPath): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0, attempts < 50 {
+            attempts += 1
+            usleep(10_000)
+        }
+        guard attempts < 50 else {
             var holder = [UInt8](repeating: 0, count: 32)
             let count = pread(descriptor, &holder, holder.count, 0)
             Glibc.close(descriptor)
@@ -71,18 +87,23 @@ package final class JournalFile: Sendable {
     /// applies migrations, and starts a new epoch.
     /// - Throws: ``JournalError`` naming the file; a file that is not a journal is never changed.
     package static func open(path: String, durability: Durability, maxPageCount: Int? = nil) async throws -> (JournalFile, StartInfo) {
-        let lockDescriptor = try lock(path)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
-            let (connection, info) = try await pool.runIfActive {
-                let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
-                return (UncheckedBox(connection), try connection.start())
+            // On the journal's thread: taking the lock may wait.
+            let (lockDescriptor, connection, info) = try await pool.runIfActive {
+                let lockDescriptor = try lock(path)
+                do {
+                    let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
+                    return (lockDescriptor, UncheckedBox(connection), try connection.start())
+                } catch {
+                    Glibc.close(lockDescriptor)
+                    throw error
+                }
             }
             return (JournalFile(path: path, pool: pool, connection: connection.value, lockDescriptor: lockDescriptor), info)
         } catch {
             try? await pool.shutdownGracefully()
-            Glibc.close(lockDescriptor)
             throw error
         }
     }

@@ -15,6 +15,10 @@ package protocol SharedObject: AnyObject {
     /// Every reference the object holds to other objects, which keeps them alive.
     var heldReferences: [ObjectReference] { get }
 
+    /// Whether calls are parked on the object. Such an object lives until they end, whatever
+    /// refers to it, as a Python server's thread holds the object for the length of a call.
+    var hasParkedCalls: Bool { get }
+
     /// A session ended: release whatever its callers held (locks, permits).
     func sessionEnded(_ sessionID: String)
 
@@ -36,6 +40,7 @@ package protocol SharedObject: AnyObject {
 
 extension SharedObject {
     package var heldReferences: [ObjectReference] { [] }
+    package var hasParkedCalls: Bool { false }
     package func sessionEnded(_ sessionID: String) {}
     package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
         throw ManagerError(.valueError, "\(Self.self) keeps no journal")
@@ -68,6 +73,12 @@ package struct DictEntryRow: Sendable, Hashable {
     package var key: Value
     package var value: Value
     package var position: Int64
+
+    package init(key: Value, value: Value, position: Int64) {
+        self.key = key
+        self.value = value
+        self.position = position
+    }
 }
 
 /// The state a durable object is rebuilt from at start-up.

@@ -120,11 +120,10 @@ public struct ManagerServer: Service, CustomStringConvertible {
         do {
             for address in configuration.addresses {
                 let listener = try await Listener.bind(address, on: loop, logger: logger) { channel in
-                    try channel.pipeline.syncOperations.addHandlers([
-                        MessageToByteHandler(MessageFrameEncoder()),
-                        ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: configuration.maxFrameSize, maxValueDepth: ValueNesting.accepted)),
-                        ServerConnectionHandler(store: store.value, authkey: configuration.authkey, handshakeTimeout: configuration.handshakeTimeout, logger: logger),
-                    ])
+                    try channel.pipeline.syncOperations.addManagerConnectionHandlers(
+                        store: store.value, authkey: configuration.authkey, maxFrameSize: configuration.maxFrameSize,
+                        handshakeTimeout: configuration.handshakeTimeout, logger: logger
+                    )
                     connections.add(channel)
                 }
                 listeners.append(listener.channel)

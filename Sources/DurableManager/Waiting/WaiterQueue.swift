@@ -39,7 +39,7 @@ package final class WaiterQueue<Payload> {
     ) {
         let waiter = Waiter(call: call, payload: payload)
         waiters.append(waiter)
-        call.park { [unowned self] in self.remove(waiter) }
+        call.park { [weak self] in self?.remove(waiter) }
         if let timeout {
             waiter.timer = call.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
                 guard let self, self.remove(waiter) else { return }

@@ -78,11 +78,10 @@ final class DurableHarness {
     /// Opens a connection through the frame codec and completes the handshake.
     func connect(session: String) throws -> FramedClient {
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandlers([
-            MessageToByteHandler(MessageFrameEncoder()),
-            ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: 64 << 20, maxValueDepth: ValueNesting.accepted)),
-            ServerConnectionHandler(store: store, authkey: authkey, handshakeTimeout: .seconds(10), logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })),
-        ])
+        try channel.pipeline.syncOperations.addManagerConnectionHandlers(
+            store: store, authkey: authkey, maxFrameSize: 64 << 20, handshakeTimeout: .seconds(10),
+            logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         let client = FramedClient(channel: channel)
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/harness")).wait()
         guard case .challenge(_, let nonce) = try client.nextMessage() else { throw HarnessError("no challenge") }

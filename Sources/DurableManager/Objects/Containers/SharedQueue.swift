@@ -21,6 +21,8 @@ package final class SharedQueue: SharedObject {
     private let putters = WaiterQueue<Value>()
     private let joiners = WaiterQueue<Void>()
 
+    package var hasParkedCalls: Bool { !getters.isEmpty || !putters.isEmpty || !joiners.isEmpty }
+
     init(maxsize: Int, joinable: Bool, items: Deque<Value> = [], unfinished: Int = 0) {
         self.maxsize = maxsize
         self.joinable = joinable

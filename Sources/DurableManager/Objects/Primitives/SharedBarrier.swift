@@ -13,6 +13,8 @@ package final class SharedBarrier: SharedObject {
     /// Each waiter's arrival index.
     private let waiters = WaiterQueue<Int>()
 
+    package var hasParkedCalls: Bool { !waiters.isEmpty }
+
     init(parties: Int, defaultTimeout: TimeAmount?) {
         self.parties = parties
         self.defaultTimeout = defaultTimeout

@@ -13,6 +13,8 @@ package final class SharedCondition: SharedObject {
     /// Each waiter's saved recursion depth.
     private let waiters = WaiterQueue<Int>()
 
+    package var hasParkedCalls: Bool { !waiters.isEmpty }
+
     init(lock: SharedLock, lockReference: ObjectReference?) {
         self.lock = lock
         self.lockReference = lockReference

@@ -5,6 +5,8 @@ package final class SharedEvent: SharedObject {
     package private(set) var isSet = false
     private let waiters = WaiterQueue<Void>()
 
+    package var hasParkedCalls: Bool { !waiters.isEmpty }
+
     package static let type = SharedObjectType(typeID: "Event", exposed: ["set", "clear", "is_set", "wait"]) { arguments, _ throws(ManagerError) in
         try arguments.expect(0...0)
         return SharedEvent()

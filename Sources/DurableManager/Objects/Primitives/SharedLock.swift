@@ -20,6 +20,8 @@ package final class SharedLock: SharedObject {
     private var depth = 0
     private let acquirers = WaiterQueue<Grant>()
 
+    package var hasParkedCalls: Bool { !acquirers.isEmpty }
+
     init(reentrant: Bool) {
         self.reentrant = reentrant
     }

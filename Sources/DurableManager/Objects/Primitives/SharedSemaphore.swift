@@ -16,6 +16,8 @@ package final class SharedSemaphore: SharedObject {
     private var held: [String: Int] = [:]
     private let acquirers = WaiterQueue<Void>()
 
+    package var hasParkedCalls: Bool { !acquirers.isEmpty }
+
     init(value: Int, bound: Int?) {
         self.value = value
         self.bound = bound
