@@ -115,7 +115,8 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
         .testTarget(
             name: "DurableManagerTests",
@@ -124,18 +125,21 @@ let package = Package(
                 "DurableWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
         // A client process for the end-to-end tests: a producer, a consumer, a lock holder.
         .executableTarget(
             name: "durable-test-client",
             dependencies: ["Proxies", "DurableWire"],
-            path: "Tests/TestClient"
+            path: "Tests/TestClient",
+            swiftSettings: strictness
         ),
         .executableTarget(
             name: "durable-test-manager",
             dependencies: ["DurableManager", "DurableManagerServe"],
-            path: "Tests/TestManager"
+            path: "Tests/TestManager",
+            swiftSettings: strictness
         ),
         // The fuzz targets (wire frames, journal values): scripts/fuzz.sh builds them for
         // libFuzzer; a normal build makes a replayer of saved inputs.
@@ -163,7 +167,8 @@ let package = Package(
                 .target(name: "durable-counter-example"),
                 "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
     ]
 )

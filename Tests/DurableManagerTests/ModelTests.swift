@@ -196,10 +196,10 @@ struct ModelRun {
     private mutating func expectRestored(_ before: [UInt64: JournalObject], after event: String) throws {
         let restored = harness.durableObjects
         for (id, object) in before where restored[id] != object {
-            record("after \(event), #\(id) came back as \(restored[id]?.description ?? "nothing"), was \(object)")
+            record("after \(event), #\(id) came back as \(restored[id]?.shown ?? "nothing"), was \(object.shown)")
         }
         for id in restored.keys where before[id] == nil {
-            record("after \(event), #\(id) appeared: \(restored[id]!)")
+            record("after \(event), #\(id) appeared: \(restored[id]!.shown)")
         }
         try connectClients()
     }
@@ -209,10 +209,10 @@ struct ModelRun {
         let journal = try harness.journalObjects()
         totals.checkedStates += memory.count
         for (id, object) in memory where journal[id] != object {
-            record("#\(id) in memory is \(object), the journal says \(journal[id]?.description ?? "nothing")")
+            record("#\(id) in memory is \(object.shown), the journal says \(journal[id]?.shown ?? "nothing")")
         }
         for id in journal.keys where memory[id] == nil {
-            record("the journal holds #\(id), which memory does not: \(journal[id]!)")
+            record("the journal holds #\(id), which memory does not: \(journal[id]!.shown)")
         }
     }
 
@@ -222,6 +222,6 @@ struct ModelRun {
     }
 }
 
-extension JournalObject: CustomStringConvertible {
-    public var description: String { "\(typeID)\(name.map { " '\($0)'" } ?? "") \(state)" }
+extension JournalObject {
+    var shown: String { "\(typeID)\(name.map { " '\($0)'" } ?? "") \(state)" }
 }
