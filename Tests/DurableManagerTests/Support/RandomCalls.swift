@@ -26,7 +26,7 @@ struct RandomCalls {
     var rng: SeededGenerator
 
     static let durableTypes = ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue"]
-    static let primitiveTypes = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Barrier"]
+    static let primitiveTypes = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Barrier", "Condition"]
 
     static let methods: [String: [String]] = [
         "dict": [
@@ -48,6 +48,7 @@ struct RandomCalls {
         "BoundedSemaphore": ["acquire", "release", "get_value"],
         "Event": ["set", "clear", "is_set", "wait"],
         "Barrier": ["wait", "reset", "abort", "parties", "n_waiting", "broken"],
+        "Condition": ["acquire", "acquire", "release", "wait", "notify", "notify_all"],
     ]
 
     mutating func chance(_ percent: Int) -> Bool {
@@ -80,6 +81,7 @@ struct RandomCalls {
         case "put": return chance(70) ? [chance(50) ? member() : value()] : [member(), .bool(chance(50)), timeout()]
         case "acquire": return chance(50) ? [] : [.bool(chance(70)), timeout()]
         case "release": return chance(60) ? [] : [count()]
+        case "notify": return chance(50) ? [] : [count()]
         case "wait": return chance(30) ? [] : [timeout()]
         case "sort": return chance(50) ? [] : [.bool(chance(50))]
         default: return []
