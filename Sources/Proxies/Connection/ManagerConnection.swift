@@ -118,6 +118,13 @@ public final class ManagerConnection: Sendable {
             }.get()
         } catch {
             ready.fail(error)
+            // A manager that refuses the handshake at once (a wrong authkey) can close the channel
+            // before its handler is looked up: the refusal is the reason, not the missing handler.
+            do {
+                _ = try await ready.futureResult.get()
+            } catch let refusal as ManagerError {
+                throw refusal
+            } catch {}
             throw ManagerError(.connectionLost, "cannot connect to a manager at \(address): \(error)")
         }
         do {
