@@ -60,6 +60,12 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest frame, in bytes, a client may send.")
     var maxFrameSize: Int = 64 << 20
 
+    @Option(help: "The largest state or reply, in bytes: a call that would make an object or its reply larger is refused with MemoryError. At most 943718400 (900 MiB).")
+    var maxValueSize: Int = 256 << 20
+
+    @Option(help: "The most client connections open at once; one more is told so and closed.")
+    var maxConnections: Int = 1024
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -76,6 +82,11 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         guard Durability(name: durability) != nil else { throw ValidationError("--durability must be full, normal or relaxed") }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard (1...ManagerServer.Configuration.maxValueSizeLimit).contains(maxValueSize) else {
+            throw ValidationError("--max-value-size must be from 1 to \(ManagerServer.Configuration.maxValueSizeLimit) bytes (a journal stores a value of at most 1 GB)")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxFrameSize >= 1024 else { throw ValidationError("--max-frame-size must be at least 1024 bytes") }
         for address in addresses {
             do {
                 _ = try ManagerAddress(parsing: address)
@@ -120,6 +131,8 @@ public struct ServeCommand: AsyncParsableCommand {
         configuration.journal = journalSettings
         configuration.sessionGrace = .nanoseconds(Int64(sessionGrace * 1e9))
         configuration.maxFrameSize = maxFrameSize
+        configuration.maxValueSize = maxValueSize
+        configuration.maxConnections = maxConnections
         configuration.onListening = { bound in
             print("DurableManager listening on \(bound.map(\.description).joined(separator: " "))")
             fflush(nil)

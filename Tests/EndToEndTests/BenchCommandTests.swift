@@ -64,7 +64,7 @@ struct BenchCommandTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        _ = FileManager.default.createFile(atPath: folder + "/authkey", contents: Data(repeating: 7, count: 32))
+        _ = FileManager.default.createFile(atPath: folder + "/authkey", contents: Data(repeating: 7, count: 32), attributes: [.posixPermissions: 0o600])
         let process = try ChildProcess(
             "durablectl",
             ["bench", "--op", "dict_set", "--total", "10", "--connect", "unix:\(folder)/nobody.sock", "--authkey-file", folder + "/authkey"],

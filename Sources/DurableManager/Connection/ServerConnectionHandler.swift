@@ -20,16 +20,21 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let store: ObjectStore
     private let authkey: Authkey
     private let handshakeTimeout: TimeAmount
+    private let throttle: LoginThrottle
     private var logger: Logger
+    /// Who the peer is for the login throttle: a TCP peer's IP, or every local peer as one.
+    private var peerAddress = "local"
 
-    init(store: ObjectStore, authkey: Authkey, handshakeTimeout: TimeAmount, logger: Logger) {
+    init(store: ObjectStore, authkey: Authkey, handshakeTimeout: TimeAmount, throttle: LoginThrottle, logger: Logger) {
         self.store = store
         self.authkey = authkey
         self.handshakeTimeout = handshakeTimeout
+        self.throttle = throttle
         self.logger = logger
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        if let ip = context.remoteAddress?.ipAddress { peerAddress = ip }
         logger[metadataKey: "peer"] = "\(context.remoteAddress.map { "\($0)" } ?? "unix")"
         let nonce = Authkey.randomNonce()
         let channel = context.channel
@@ -61,11 +66,29 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             link.refuse(requestID: requestID ?? 0, ManagerError(.protocolError, "the request could not be read: \(error)"))
         case (.awaitingResponse(let nonce, let timeout), .message(.response(let mac, let clientNonce, let sessionID))):
             timeout.cancel()
+            let now = NIODeadline.now()
+            if let wait = throttle.lockout(for: peerAddress, now: now) {
+                state = .closed
+                refuse(context, ManagerError(
+                    .authenticationFailed,
+                    "too many failed logins from \(peerAddress); logins from it are refused for \(wait.nanoseconds / 1_000_000_000 + 1) s more"
+                ))
+                return
+            }
             guard authkey.isValid(mac: mac, for: nonce) else {
-                logger.warning("refused a client: wrong authkey")
+                if let note = throttle.failed(peerAddress, now: now) {
+                    logger.warning("refused a client: wrong authkey", metadata: [
+                        "failures": "\(note.failures)",
+                        "lockedOutSeconds": "\(note.lockedFor.map { "\($0.nanoseconds / 1_000_000_000)" } ?? "0")",
+                    ])
+                }
                 state = .closed
                 refuse(context, ManagerError(.authenticationFailed, "the authkey does not match the manager's; check --authkey-file"))
                 return
+            }
+            throttle.succeeded(peerAddress)
+            if let guardHandler = try? context.pipeline.syncOperations.handler(type: LoginFrameGuard.self) {
+                context.pipeline.syncOperations.removeHandler(guardHandler, promise: nil)
             }
             let session = store.openSession(id: sessionID)
             state = .open(session, ClientLink(context: context, journal: store.journal))
@@ -78,6 +101,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case (.idle, _), (.closed, _):
             break
         }
+    }
+
+    /// A client that does not read its replies stops being read: its unsent replies stay below
+    /// the channel's high water mark instead of growing the manager's memory.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: writable)
+        if writable { context.read() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

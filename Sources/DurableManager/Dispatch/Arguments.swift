@@ -19,10 +19,25 @@ public struct Arguments: Sendable {
     public let method: String
     /// The arguments as the caller sent them.
     public let values: [Value]
+    /// The largest state or reply, in encoded bytes, the call may make (the manager's
+    /// `--max-value-size`); unlimited for a replayed record, which was accepted when it was made.
+    package let maxValueSize: Int
 
-    package init(method: String, values: [Value]) {
+    package init(method: String, values: [Value], maxValueSize: Int = .max) {
         self.method = method
         self.values = values
+        self.maxValueSize = maxValueSize
+    }
+
+    /// Refuses a call whose state or reply would weigh more than ``maxValueSize``, before it is
+    /// built: it could not be sent, nor written by a checkpoint.
+    /// - Parameter what: What would be that large ("the list", "the reply").
+    package func checkSize(_ size: Int, of what: String) throws(ManagerError) {
+        guard size > maxValueSize else { return }
+        throw ManagerError(
+            .memoryError,
+            "\(method): \(what) would weigh \(size) bytes, more than this manager's --max-value-size of \(maxValueSize) bytes"
+        )
     }
 
     /// How many arguments the caller sent.

@@ -51,6 +51,8 @@ package final class ObjectStore {
     /// Set by a journal reader: objects of types the registry lacks are rebuilt from the states
     /// their records carry instead of refused.
     var readsUnknownTypesAsRecordedState = false
+    /// The largest state or reply a call may make, in encoded bytes (`--max-value-size`).
+    package var maxValueSize = Int.max
     /// Asked for by a client's `shutdown` call; the server owns what happens then.
     var onShutdownRequest: () -> Void = {}
 
@@ -68,7 +70,7 @@ package final class ObjectStore {
 
     /// Applies one request and replies, now or (for a parked call) later.
     func dispatch(_ request: Request, session: Session, link: ClientLink) {
-        let arguments = Arguments(method: request.method, values: request.arguments)
+        let arguments = Arguments(method: request.method, values: request.arguments, maxValueSize: maxValueSize)
         let entry: Entry?
         do throws(ManagerError) {
             entry = request.target == 0 ? nil : try self.entry(for: request.target)
@@ -139,7 +141,7 @@ package final class ObjectStore {
         let context = SharedObjectType.CreationContext { reference throws(ManagerError) in
             try self.entry(for: reference.id).object
         }
-        return keep(try type.create(Arguments(method: typeID, values: arguments), context), type: type, name: name, arguments: arguments)
+        return keep(try type.create(Arguments(method: typeID, values: arguments, maxValueSize: maxValueSize), context), type: type, name: name, arguments: arguments)
     }
 
     /// Keeps a new object under a new id and journals its creation when its type is durable.

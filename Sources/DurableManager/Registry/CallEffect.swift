@@ -22,7 +22,10 @@ package enum CallEffect {
     }
 
     /// A change whose result is `None`, as most of Python's mutating methods return.
-    package static func change(_ body: @escaping () -> Void) -> CallEffect {
-        .change { body(); return .null }
+    package static func update(_ body: @escaping () -> Void) -> CallEffect {
+        .change {
+            body()
+            return .null
+        }
     }
 }

@@ -69,11 +69,14 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
         }
         do throws(ManagerError) {
             let outcome = try Self.userCode(type.typeID, "'\(method)'") { try entry.body(object, arguments) }
-            if case .value(let value) = outcome, value.nests(deeperThan: ValueNesting.stored) {
-                throw ManagerError(
-                    .valueError,
-                    "\(type.typeID).\(method) returned a value nested \(value.nesting) levels; a reply nests at most \(ValueNesting.stored)"
-                )
+            if case .value(let value) = outcome {
+                if value.nests(deeperThan: ValueNesting.stored) {
+                    throw ManagerError(
+                        .valueError,
+                        "\(type.typeID).\(method) returned a value nested \(value.nesting) levels; a reply nests at most \(ValueNesting.stored)"
+                    )
+                }
+                try arguments.checkSize(value.encodedSize, of: "the reply")
             }
             if entry.mutating {
                 changedSinceCheckpoint = true
@@ -94,6 +97,7 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
     private func record(_ method: String, _ arguments: Arguments, _ coding: SharedType<Object>.Coding, _ call: PendingCall) throws(ManagerError) {
         let state = try Self.userCode(type.typeID, "encoding its state after '\(method)'") { try coding.encode(object) }
         try Self.checkNesting(state, type.typeID)
+        try arguments.checkSize(state.encodedSize, of: "the state of \(type.typeID)")
         recordedState = state
         call.record(method, [.array(arguments.values), state])
     }

@@ -42,6 +42,15 @@ extension ManagerServer {
         public var journal: Journal?
         /// The largest frame a client may send; a larger one closes that client's connection.
         public var maxFrameSize: Int = 64 << 20
+        /// The largest state or reply, in encoded bytes: a call that would make an object or its
+        /// reply larger is refused with `MemoryError` before anything is built, so no checkpoint
+        /// meets it. At most ``maxValueSizeLimit``.
+        public var maxValueSize: Int = 256 << 20
+        /// The most a journal can hold in one value (SQLite's limit is 1,000,000,000 bytes), less
+        /// room for a record's wrapping.
+        public static let maxValueSizeLimit = 900 << 20
+        /// The most client connections open at once; one more is told so and closed.
+        public var maxConnections: Int = 1024
         /// How long a client has to answer the authkey challenge.
         public var handshakeTimeout: TimeAmount = .seconds(10)
         /// How long a session outlives its last connection before its locks and permits are

@@ -45,6 +45,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
     ///   method returns a type the registry lacks; ``JournalError`` when the journal cannot be
     ///   opened or restored.
     public func run() async throws {
+        try configuration.authkey.checkLength(from: "in the configuration")
         if let missing = configuration.types.unregisteredReturnedTypes.first {
             throw ManagerError(
                 .valueError,
@@ -95,6 +96,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
             let store = ObjectStore(
                 registry: configuration.types, epoch: epoch, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
             )
+            store.maxValueSize = configuration.maxValueSize
             store.onShutdownRequest = {
                 logger.info("shutdown requested by a client")
                 stopped.succeed()
@@ -114,17 +116,29 @@ public struct ManagerServer: Service, CustomStringConvertible {
             }
         }
         let connections = ConnectionRegistry()
+        let throttle = try await loop.submit { NIOLoopBound(LoginThrottle(), eventLoop: loop) }.get()
+        let full = RateLimitedWarning("refused connections: the manager serves --max-connections \(configuration.maxConnections) already", logger: logger)
 
         var listeners: [any Channel] = []
         var bound: [ManagerAddress] = []
         do {
             for address in configuration.addresses {
                 let listener = try await Listener.bind(address, on: loop, logger: logger) { channel in
+                    guard connections.add(channel, limit: configuration.maxConnections) else {
+                        full.happened()
+                        try channel.pipeline.syncOperations.addHandlers([
+                            MessageToByteHandler(MessageFrameEncoder()),
+                            ConnectionRefusal(ManagerError(
+                                .tooManyConnections,
+                                "the manager serves its maximum of \(configuration.maxConnections) connections (--max-connections); try again later"
+                            )),
+                        ])
+                        return
+                    }
                     try channel.pipeline.syncOperations.addManagerConnectionHandlers(
                         store: store.value, authkey: configuration.authkey, maxFrameSize: configuration.maxFrameSize,
-                        handshakeTimeout: configuration.handshakeTimeout, logger: logger
+                        handshakeTimeout: configuration.handshakeTimeout, throttle: throttle.value, logger: logger
                     )
-                    connections.add(channel)
                 }
                 listeners.append(listener.channel)
                 bound.append(listener.address)

@@ -61,21 +61,43 @@ extension ByteBuffer {
     ///
     /// Never traps on bad input: every malformation is a thrown ``ValueCodingError``, and the
     /// reader index is left where it was.
-    /// - Parameter maxDepth: How deeply arrays and maps may nest (``Value/nesting``): what a
-    ///   client sends is read with ``ValueNesting/accepted``, what the manager wrote (the journal,
-    ///   replies) with ``ValueNesting/stored``, the default.
-    /// - Throws: ``ValueCodingError`` when the bytes are not a value.
-    public mutating func readValue(maxDepth: Int = ValueNesting.stored) throws(ValueCodingError) -> Value {
+    /// - Parameters:
+    ///   - maxDepth: How deeply arrays and maps may nest (``Value/nesting``): what a client sends
+    ///     is read with ``ValueNesting/accepted``, what the manager wrote (the journal, replies)
+    ///     with ``ValueNesting/stored``, the default.
+    ///   - maxMemory: How many bytes of memory the decoded value may take. A value of tiny items
+    ///     takes far more memory than bytes (a null is 1 byte encoded, a 24-byte ``Value`` decoded),
+    ///     so a reader of untrusted bytes bounds it; the count is checked before each allocation.
+    /// - Throws: ``ValueCodingError`` when the bytes are not a value, or would take more memory.
+    public mutating func readValue(maxDepth: Int = ValueNesting.stored, maxMemory: Int = .max) throws(ValueCodingError) -> Value {
+        var budget = maxMemory
+        return try readValue(maxDepth: maxDepth, budget: &budget)
+    }
+
+    /// Reads one value, taking what it costs in memory from `budget`, which several values
+    /// (a request's arguments) can share.
+    package mutating func readValue(maxDepth: Int, budget: inout Int) throws(ValueCodingError) -> Value {
         let start = readerIndex
+        let maxMemory = budget
         do {
-            return try readValue(depth: 0, maxDepth: maxDepth)
+            return try readValue(depth: 0, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)
         } catch {
             moveReaderIndex(to: start)
             throw error
         }
     }
 
-    private mutating func readValue(depth: Int, maxDepth: Int) throws(ValueCodingError) -> Value {
+    /// Roughly what decoded values cost beyond their own ``Value``: an array's or a string's
+    /// heap header, a map's hash table per entry.
+    private static let heapHeader = 32
+    private static let mapEntryOverhead = 16
+
+    private mutating func readValue(depth: Int, maxDepth: Int, budget: inout Int, maxMemory: Int) throws(ValueCodingError) -> Value {
+        func charge(_ bytes: Int) throws(ValueCodingError) {
+            budget -= bytes
+            guard budget >= 0 else { throw .tooLarge(maxMemory: maxMemory) }
+        }
+        try charge(MemoryLayout<Value>.stride)
         guard let rawTag = readInteger(as: UInt8.self) else { throw .truncated }
         guard let tag = Tag(rawValue: rawTag) else { throw .unknownTag(rawTag) }
         switch tag {
@@ -89,29 +111,35 @@ extension ByteBuffer {
             guard let bits = readInteger(as: UInt64.self) else { throw .truncated }
             return .double(Double(bitPattern: bits))
         case .string:
+            try charge(Self.heapHeader + (getVarintLength() ?? 0))
             return .string(try readLengthPrefixedString())
         case .bytes:
             let length = try readLength()
+            try charge(Self.heapHeader + length)
             guard let bytes = readBytes(length: length) else { throw .truncated }
             return .bytes(bytes)
         case .array:
             guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
+            try charge(Self.heapHeader)
             let count = try readLength()
             var items: [Value] = []
             items.reserveCapacity(Swift.min(count, Self.maxReservedItems))
-            for _ in 0..<count { items.append(try readValue(depth: depth + 1, maxDepth: maxDepth)) }
+            for _ in 0..<count { items.append(try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)) }
             return .array(items)
         case .map:
             guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
+            try charge(3 * Self.heapHeader)
             let count = try readLength(minimumBytesPerItem: 2)
             var entries = OrderedDictionary<Value, Value>(minimumCapacity: Swift.min(count, Self.maxReservedItems))
             for _ in 0..<count {
-                let key = try readValue(depth: depth + 1, maxDepth: maxDepth)
-                entries[key] = try readValue(depth: depth + 1, maxDepth: maxDepth)
+                try charge(Self.mapEntryOverhead)
+                let key = try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)
+                entries[key] = try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)
             }
             return .map(entries)
         case .reference:
             let id = try readVarint()
+            try charge(Self.heapHeader + (getVarintLength() ?? 0))
             return .reference(ObjectReference(id: id, typeID: try readLengthPrefixedString()))
         }
     }
@@ -124,6 +152,12 @@ extension ByteBuffer {
             rest >>= 7
         }
         writeInteger(UInt8(rest))
+    }
+
+    /// The varint at the reader index, without moving it; nil when it cannot be read.
+    private func getVarintLength() -> Int? {
+        var copy = self
+        return (try? copy.readVarint()).map { Int(clamping: $0) }
     }
 
     /// Reads an unsigned LEB128 varint.

@@ -11,6 +11,7 @@ public struct ValueCodingError: Error, Hashable, CustomStringConvertible {
         case invalidUTF8
         case varintOverflow
         case lengthTooLarge(Int)
+        case tooLarge(maxMemory: Int)
         case malformed(String)
     }
 
@@ -28,6 +29,8 @@ public struct ValueCodingError: Error, Hashable, CustomStringConvertible {
     public static let varintOverflow = ValueCodingError(code: .varintOverflow)
     /// A length prefix claimed more bytes than remain.
     public static func lengthTooLarge(_ length: Int) -> ValueCodingError { .init(code: .lengthTooLarge(length)) }
+    /// Decoding would take more memory than the reader allows.
+    public static func tooLarge(maxMemory: Int) -> ValueCodingError { .init(code: .tooLarge(maxMemory: maxMemory)) }
     /// A message's structure was wrong; the text says how.
     public static func malformed(_ what: String) -> ValueCodingError { .init(code: .malformed(what)) }
 
@@ -39,6 +42,7 @@ public struct ValueCodingError: Error, Hashable, CustomStringConvertible {
         case .invalidUTF8: "a string is not valid UTF-8"
         case .varintOverflow: "an integer is longer than 64 bits"
         case .lengthTooLarge(let length): "a length of \(length) runs past the end of the data"
+        case .tooLarge(let maxMemory): "the values would take more than \(maxMemory) bytes of memory once decoded; send fewer or larger items per call"
         case .malformed(let what): "malformed message: \(what)"
         }
     }

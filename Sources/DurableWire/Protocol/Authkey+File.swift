@@ -11,7 +11,11 @@ extension Authkey {
     /// ```swift
     /// let key = try Authkey(contentsOf: StateFolder.default.authkeyPath, create: true)
     /// ```
-    /// - Throws: ``ManagerError`` naming the file when it cannot be read or written, or is empty.
+    /// The file is refused, as SSH refuses a private key, when other users may read or write it
+    /// (mode `0640` at most: a group may share it), and when it holds fewer than
+    /// ``minimumLength`` bytes.
+    /// - Throws: ``ManagerError`` naming the file when it cannot be read or written, is readable
+    ///   by others, or is too short; the message says how to fix it.
     public init(contentsOf path: String, create: Bool = false) throws(ManagerError) {
         if create, access(path, F_OK) != 0 {
             let key = Authkey.random()
@@ -36,6 +40,14 @@ extension Authkey {
             throw ManagerError(.valueError, "cannot read the authkey file \(path): \(String(cString: strerror(errno))); pass --authkey-file or start the manager first")
         }
         defer { close(fd) }
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_mode & 0o027 != 0 {
+            let mode = String(status.st_mode & 0o777, radix: 8)
+            throw ManagerError(
+                .valueError,
+                "the authkey file \(path) has mode \(mode): other users can read or change it; run `chmod 600 \(path)` (or 640 to share it with a group)"
+            )
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -46,5 +58,6 @@ extension Authkey {
         }
         guard !bytes.isEmpty else { throw ManagerError(.valueError, "the authkey file \(path) is empty") }
         self.init(bytes: bytes)
+        try checkLength(from: "in \(path)")
     }
 }

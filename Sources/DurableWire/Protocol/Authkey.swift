@@ -12,9 +12,24 @@ import Crypto
 public struct Authkey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     package let bytes: [UInt8]
 
-    /// Wraps raw key bytes. Any length works; 32 random bytes is what `serve` generates.
+    /// Wraps raw key bytes; 32 random bytes is what `serve` generates. A manager refuses to
+    /// serve with a key shorter than ``minimumLength``; a client may hold any key.
     public init(bytes: [UInt8]) {
         self.bytes = bytes
+    }
+
+    /// The shortest key a manager serves with, or a key file may hold: a shorter one can be
+    /// guessed (a 1-byte key fell to 108 tries).
+    public static let minimumLength = 16
+
+    /// Refuses a key too short to serve with.
+    /// - Parameter source: Where the key came from, for the message.
+    public func checkLength(from source: String) throws(ManagerError) {
+        guard bytes.count < Self.minimumLength else { return }
+        throw ManagerError(
+            .valueError,
+            "the authkey \(source) has \(bytes.count) bytes; a key needs at least \(Self.minimumLength): delete it and let `durablectl serve` make one of 32 random bytes, or write a longer one"
+        )
     }
 
     // A key must never reach a log, however the value holding it is printed.

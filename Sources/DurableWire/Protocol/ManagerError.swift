@@ -33,6 +33,8 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         public static let attributeError = Code("AttributeError")
         /// A value is of the right type but not acceptable (Python's `ValueError`).
         public static let valueError = Code("ValueError")
+        /// A state or a reply would be larger than the manager allows (Python's `MemoryError`).
+        public static let memoryError = Code("MemoryError")
         /// A number does not fit where it must go (Python's `OverflowError`).
         public static let overflowError = Code("OverflowError")
         /// An argument is of the wrong type or number (Python's `TypeError`).
@@ -55,6 +57,8 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         public static let notExposed = Code("NotExposed")
         /// A named object exists with another type than the one asked for.
         public static let typeMismatch = Code("TypeMismatch")
+        /// The manager serves as many connections as it may (its `--max-connections`); try later.
+        public static let tooManyConnections = Code("TooManyConnections")
         /// The manager is shutting down and takes no more calls.
         public static let shuttingDown = Code("ShuttingDown")
         /// The manager could not write the journal; the call's change was not made.

@@ -19,6 +19,13 @@ package struct MessageFrameDecoder: ByteToMessageDecoder {
     package let maxFrameSize: Int
     package let maxValueDepth: Int
 
+    /// Decoding a frame takes at most this many bytes of memory per byte of the frame (or
+    /// ``minimumMemory`` for a small one): strings, bytes and doubles take about what they
+    /// weigh, and a frame of millions of nulls or booleans, which would take 24 times its size,
+    /// is refused instead.
+    package static let memoryPerByte = 16
+    package static let minimumMemory = 1 << 20
+
     /// - Parameters:
     ///   - maxValueDepth: ``ValueNesting/accepted`` where clients' requests are read,
     ///     ``ValueNesting/stored`` where the manager's replies are.
@@ -43,7 +50,8 @@ package struct MessageFrameDecoder: ByteToMessageDecoder {
         var reader = body
         let frame: InboundFrame
         do {
-            frame = .message(try WireMessage.read(from: &reader, maxDepth: maxValueDepth))
+            let maxMemory = max(Self.memoryPerByte * Int(length), Self.minimumMemory)
+            frame = .message(try WireMessage.read(from: &reader, maxDepth: maxValueDepth, maxMemory: maxMemory))
         } catch {
             frame = .undecodable(requestID: WireMessage.peekRequestID(in: body), error)
         }
@@ -67,6 +75,10 @@ package struct MessageFrameEncoder: MessageToByteEncoder {
         let lengthIndex = out.writerIndex
         out.writeInteger(UInt32(0))
         data.write(to: &out)
-        out.setInteger(UInt32(out.writerIndex - lengthIndex - 4), at: lengthIndex)
+        // The manager's --max-value-size keeps replies far below this; a frame past it cannot be framed.
+        guard let length = UInt32(exactly: out.writerIndex - lengthIndex - 4) else {
+            throw ManagerError(.protocolError, "a message of \(out.writerIndex - lengthIndex - 4) bytes is over the 4 GiB a frame can carry")
+        }
+        out.setInteger(length, at: lengthIndex)
     }
 }

@@ -92,8 +92,10 @@ package enum WireMessage: Sendable, Hashable {
     }
 
     /// Reads a whole message body; the buffer must hold exactly one.
+    /// - Parameter maxMemory: How much memory the message's values may take once decoded.
     /// - Throws: ``ValueCodingError`` when the bytes are not a message.
-    package static func read(from buffer: inout ByteBuffer, maxDepth: Int) throws(ValueCodingError) -> WireMessage {
+    package static func read(from buffer: inout ByteBuffer, maxDepth: Int, maxMemory: Int = .max) throws(ValueCodingError) -> WireMessage {
+        var budget = maxMemory
         guard let rawKind = buffer.readInteger(as: UInt8.self) else { throw .truncated }
         guard let kind = Kind(rawValue: rawKind) else { throw .malformed("unknown message kind \(rawKind)") }
         let message: WireMessage
@@ -117,11 +119,11 @@ package enum WireMessage: Sendable, Hashable {
             guard count <= UInt64(buffer.readableBytes) else { throw .lengthTooLarge(Int(clamping: count)) }
             var arguments: [Value] = []
             arguments.reserveCapacity(min(Int(count), 64))
-            for _ in 0..<count { arguments.append(try buffer.readValue(maxDepth: maxDepth)) }
+            for _ in 0..<count { arguments.append(try buffer.readValue(maxDepth: maxDepth, budget: &budget)) }
             message = .request(Request(id: id, target: target, method: method, arguments: arguments, owner: owner))
         case .replyValue:
             let id = try buffer.readVarint()
-            message = .reply(id: id, result: .success(try buffer.readValue(maxDepth: maxDepth)))
+            message = .reply(id: id, result: .success(try buffer.readValue(maxDepth: maxDepth, budget: &budget)))
         case .replyError:
             let id = try buffer.readVarint()
             let code = ManagerError.Code(wireName: try buffer.readLengthPrefixedString())

@@ -21,7 +21,7 @@ final class ManagerHarness {
     func connect(session: String = "session-\(UInt64.random(in: 0...UInt64.max))") throws -> HarnessClient {
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(
-            ServerConnectionHandler(store: store, authkey: authkey, handshakeTimeout: .seconds(10), logger: Logger(label: "test"))
+            ServerConnectionHandler(store: store, authkey: authkey, handshakeTimeout: .seconds(10), throttle: LoginThrottle(), logger: Logger(label: "test"))
         )
         let client = HarnessClient(channel: channel, harness: self)
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/harness")).wait()

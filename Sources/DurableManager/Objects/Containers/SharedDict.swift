@@ -8,9 +8,12 @@ import OrderedCollections
 ///
 /// Every change goes through ``store(_:_:)``, ``remove(_:)`` or ``removeAll()``, which remember
 /// the keys touched since the last checkpoint: a checkpoint writes those entries, not the whole
-/// dict, so its cost grows with what changed.
+/// dict, so its cost grows with what changed. They also keep the entries' encoded size, so that
+/// a call that would make the dict (or its `items()`) larger than `--max-value-size` is refused.
 package final class SharedDict: SharedObject {
     private var entries: OrderedDictionary<PythonKey, Value> = [:]
+    /// The encoded bytes of every entry as `items()` returns it: key, value and a pair's header.
+    private var entriesSize = 0
     /// Each key's place in first-insertion order, as the journal stores it.
     private var positions: [PythonKey: Int64] = [:]
     private var nextPosition: Int64 = 0
@@ -31,12 +34,14 @@ package final class SharedDict: SharedObject {
                 // A journal written before keys compared as Python's may hold `1` and `1.0`
                 // apart: they are one key now, the later row's value under the first row's key,
                 // and the next checkpoint writes it so.
+                entriesSize += row.value.encodedSize - entries.values[index].encodedSize
                 entries.values[index] = row.value
                 removedKeys.insert(row.key)
                 changedKeys.insert(key)
                 continue
             }
             entries[key] = row.value
+            entriesSize += Self.entrySize(key, row.value)
             positions[key] = row.position
             nextPosition = max(nextPosition, row.position + 1)
         }
@@ -53,7 +58,11 @@ package final class SharedDict: SharedObject {
         create: { arguments, _ throws(ManagerError) in
             try arguments.expect(0...1)
             let dict = SharedDict()
-            if arguments.count == 1 { dict.store(try pairs(arguments, "dict")) }
+            if arguments.count == 1 {
+                let pairs = try pairs(arguments, "dict")
+                try arguments.checkSize(dict.size(after: pairs), of: "the dict")
+                dict.store(pairs)
+            }
             return dict
         },
         restore: { state throws(ManagerError) in
@@ -96,11 +105,34 @@ package final class SharedDict: SharedObject {
     }
 
     private func store(_ key: PythonKey, _ value: Value) {
-        if entries.updateValue(value, forKey: key) == nil {
+        if let old = entries.updateValue(value, forKey: key) {
+            entriesSize += value.encodedSize - old.encodedSize
+        } else {
+            entriesSize += Self.entrySize(key, value)
             positions[key] = nextPosition
             nextPosition += 1
         }
         changedKeys.insert(key)
+    }
+
+    /// What `items()` of one entry weighs: a pair's header, the key, the value.
+    private static func entrySize(_ key: PythonKey, _ value: Value) -> Int {
+        2 + key.value.encodedSize + value.encodedSize
+    }
+
+    /// What the dict would weigh encoded (its `items()`) after storing `pairs`, in order.
+    private func size(after pairs: [(PythonKey, Value)]) -> Int {
+        var size = entriesSize
+        var stored: [PythonKey: Int] = [:]
+        for (key, value) in pairs {
+            if let old = stored[key] ?? entries[key]?.encodedSize {
+                size += value.encodedSize - old
+            } else {
+                size += Self.entrySize(key, value)
+            }
+            stored[key] = value.encodedSize
+        }
+        return 1 + Value.varintSize(UInt64(entries.count + pairs.count)) + size
     }
 
     private func store(_ pairs: [(PythonKey, Value)]) {
@@ -110,6 +142,7 @@ package final class SharedDict: SharedObject {
     /// Removes the entry at `index`, which the effect found.
     private func remove(at index: Int) -> (key: Value, value: Value) {
         let (key, value) = entries.remove(at: index)
+        entriesSize -= Self.entrySize(key, value)
         positions[key] = nil
         changedKeys.insert(key)
         removedKeys.insert(key.value)
@@ -118,6 +151,7 @@ package final class SharedDict: SharedObject {
 
     private func removeAll() {
         entries.removeAll()
+        entriesSize = 0
         positions.removeAll()
         changedKeys.removeAll()
         removedKeys.removeAll()
@@ -138,11 +172,12 @@ package final class SharedDict: SharedObject {
         case "__setitem__":
             try arguments.expect(2...2)
             let key = try Self.key(arguments[0], method)
-            return .change { self.store(key, arguments[1]) }
+            try arguments.checkSize(size(after: [(key, arguments[1])]), of: "the dict")
+            return .update { self.store(key, arguments[1]) }
         case "__delitem__":
             try arguments.expect(1...1)
             guard let index = entries.index(forKey: try Self.key(arguments[0], method)) else { throw .keyError(arguments[0]) }
-            return .change { _ = self.remove(at: index) }
+            return .update { _ = self.remove(at: index) }
         case "__contains__":
             try arguments.expect(1...1)
             return .read(.bool(entries[try Self.key(arguments[0], method)] != nil))
@@ -177,6 +212,7 @@ package final class SharedDict: SharedObject {
             let key = try Self.key(arguments[0], method)
             if let value = entries[key] { return .read(value) }
             let value = try arguments.value(1, default: .null)
+            try arguments.checkSize(size(after: [(key, value)]), of: "the dict")
             return .change {
                 self.store(key, value)
                 return value
@@ -186,10 +222,11 @@ package final class SharedDict: SharedObject {
             try arguments.expect(0...1)
             guard arguments.count == 1 else { return .read(.null) }
             let pairs = try Self.pairs(arguments, method)
-            return .change { self.store(pairs) }
+            try arguments.checkSize(size(after: pairs), of: "the dict")
+            return .update { self.store(pairs) }
         case "clear":
             try arguments.expect(0...0)
-            return .change { self.removeAll() }
+            return .update { self.removeAll() }
         case "copy":
             try arguments.expect(0...0)
             return .read(currentState)

@@ -1,8 +1,13 @@
 package import DurableWire
 
 /// A shared `list`: Python's methods, negative indices, and Python's errors.
+///
+/// It keeps the encoded size of its items, so that a call that would make it (or a reply) larger
+/// than `--max-value-size` is refused before anything is built.
 package final class SharedList: WholeStateObject {
     package private(set) var items: [Value]
+    /// The encoded bytes of the items: the state weighs this plus its header.
+    private var itemsSize: Int
     package var changedSinceCheckpoint = false
 
     /// The most items a list holds. Python's limit is memory; ours is a number, so that no call
@@ -11,6 +16,7 @@ package final class SharedList: WholeStateObject {
 
     init(items: [Value] = []) {
         self.items = items
+        itemsSize = Self.size(of: items)
     }
 
     package static let type = SharedObjectType(
@@ -27,7 +33,9 @@ package final class SharedList: WholeStateObject {
         journaling: .calls,
         create: { arguments, _ throws(ManagerError) in
             try arguments.expect(0...1)
-            return SharedList(items: arguments.count == 1 ? try arguments.iterable(0, limit: maxItems) : [])
+            let items = arguments.count == 1 ? try arguments.iterable(0, limit: maxItems) : []
+            try arguments.checkSize(stateSize(size(of: items), count: items.count), of: "the list")
+            return SharedList(items: items)
         },
         restore: { state throws(ManagerError) in
             guard case .whole(.array(let items)) = state else { throw ManagerError(.valueError, "a list is restored from an array") }
@@ -45,11 +53,15 @@ package final class SharedList: WholeStateObject {
         case "__setitem__":
             try arguments.expect(2...2)
             let index = try position(arguments.int(0), "list assignment index out of range")
-            return .change { self.items[index] = arguments[1] }
+            let size = try grown(by: arguments[1].encodedSize - items[index].encodedSize, count: 0, arguments)
+            return .update {
+                self.items[index] = arguments[1]
+                self.itemsSize = size
+            }
         case "__delitem__":
             try arguments.expect(1...1)
             let index = try position(arguments.int(0), "list assignment index out of range")
-            return .change { self.items.remove(at: index) }
+            return .update { _ = self.remove(at: index) }
         case "__contains__":
             try arguments.expect(1...1)
             return .read(.bool(items.contains { $0.pythonEquals(arguments[0]) }))
@@ -58,32 +70,42 @@ package final class SharedList: WholeStateObject {
             return .read(.int(Int64(items.count)))
         case "append":
             try arguments.expect(1...1)
-            try checkRoom(for: 1, method)
-            return .change { self.items.append(arguments[0]) }
+            let size = try grown(by: arguments[0].encodedSize, count: 1, arguments)
+            return .update {
+                self.items.append(arguments[0])
+                self.itemsSize = size
+            }
         case "extend", "__iadd__":
             try arguments.expect(1...1)
             let added = try arguments.iterable(0, limit: Self.maxItems - items.count)
-            return .change { self.items.append(contentsOf: added) }
+            let size = try grown(by: Self.size(of: added), count: added.count, arguments)
+            return .update {
+                self.items.append(contentsOf: added)
+                self.itemsSize = size
+            }
         case "insert":
             try arguments.expect(2...2)
             let index = try arguments.int(0)
-            try checkRoom(for: 1, method)
+            let size = try grown(by: arguments[1].encodedSize, count: 1, arguments)
             let count = Int64(items.count)
             let clamped = Int(index < 0 ? max(0, index + count) : min(index, count))
-            return .change { self.items.insert(arguments[1], at: clamped) }
+            return .update {
+                self.items.insert(arguments[1], at: clamped)
+                self.itemsSize = size
+            }
         case "pop":
             try arguments.expect(0...1)
             // As Python, a bad argument is a TypeError even on an empty list.
             let index = try arguments.int(0, default: -1)
             guard !items.isEmpty else { throw ManagerError(.indexError, "pop from empty list") }
             let resolved = try position(index, "pop index out of range")
-            return .change { self.items.remove(at: resolved) }
+            return .change { self.remove(at: resolved) }
         case "remove":
             try arguments.expect(1...1)
             guard let index = items.firstIndex(where: { $0.pythonEquals(arguments[0]) }) else {
                 throw ManagerError(.valueError, "list.remove(x): \(arguments[0]) is not in list")
             }
-            return .change { self.items.remove(at: index) }
+            return .update { _ = self.remove(at: index) }
         case "index":
             try arguments.expect(1...3)
             let count = Int64(items.count)
@@ -99,17 +121,20 @@ package final class SharedList: WholeStateObject {
             return .read(.int(Int64(items.count { $0.pythonEquals(arguments[0]) })))
         case "reverse":
             try arguments.expect(0...0)
-            return .change { self.items.reverse() }
+            return .update { self.items.reverse() }
         case "__reversed__":
             try arguments.expect(0...0)
             return .read(.array(items.reversed()))
         case "sort":
             try arguments.expect(0...1)
             let sorted = try sorted(descending: arguments.bool(0, default: false))
-            return .change { self.items = sorted }
+            return .update { self.items = sorted }
         case "clear":
             try arguments.expect(0...0)
-            return .change { self.items.removeAll() }
+            return .update {
+                self.items.removeAll()
+                self.itemsSize = 0
+            }
         case "copy":
             try arguments.expect(0...0)
             return .read(.array(items))
@@ -118,21 +143,30 @@ package final class SharedList: WholeStateObject {
             guard case .array(let other) = arguments[0] else {
                 throw ManagerError(.wrongType, "can only concatenate list (not \"\(arguments[0].kindName)\") to list")
             }
-            try checkRoom(for: other.count, method)
+            _ = try grown(by: Self.size(of: other), count: other.count, arguments, what: "the result")
             return .read(.array(items + other))
         case "__mul__", "__rmul__":
             try arguments.expect(1...1)
-            return .read(.array(try repeated(arguments.int(0), method)))
+            return .read(.array(try repeated(arguments.int(0), arguments).items))
         case "__imul__":
             try arguments.expect(1...1)
-            let result = try repeated(arguments.int(0), method)
-            return .change { self.items = result }
+            let (result, size) = try repeated(arguments.int(0), arguments)
+            return .update {
+                self.items = result
+                self.itemsSize = size
+            }
         default:
             throw ManagerError(.notExposed, "list has no method \(method)")
         }
     }
 
     package var heldReferences: [ObjectReference] { Value.array(items).references }
+
+    private func remove(at index: Int) -> Value {
+        let removed = items.remove(at: index)
+        itemsSize -= removed.encodedSize
+        return removed
+    }
 
     private func position(_ index: Int64, _ message: String) throws(ManagerError) -> Int {
         let resolved = index < 0 ? index + Int64(items.count) : index
@@ -142,25 +176,40 @@ package final class SharedList: WholeStateObject {
         return Int(resolved)
     }
 
-    /// Refuses a call that would make a list of more than ``maxItems`` items.
-    private func checkRoom(for added: Int, _ method: String) throws(ManagerError) {
-        guard added <= Self.maxItems - items.count else {
-            throw ManagerError(.valueError, "\(method): the list would hold \(items.count) + \(added) items, more than \(Self.maxItems), the most one list holds")
-        }
+    private static func size(of items: [Value]) -> Int {
+        items.reduce(0) { $0 + $1.encodedSize }
     }
 
-    /// The items repeated `times` times, as `l * times`; the size is checked before anything is
-    /// allocated, and a product that overflows is refused, not wrapped.
-    private func repeated(_ times: Int64, _ method: String) throws(ManagerError) -> [Value] {
-        guard times > 0, !items.isEmpty else { return [] }
-        let (total, overflow) = Int64(items.count).multipliedReportingOverflow(by: times)
-        guard !overflow, total <= Int64(Self.maxItems) else {
-            throw ManagerError(.valueError, "\(method): repeating \(items.count) items \(times) times would make more than \(Self.maxItems) items, the most one list holds")
+    /// What a list of `count` items weighing `itemsSize` bytes weighs encoded.
+    private static func stateSize(_ itemsSize: Int, count: Int) -> Int {
+        1 + Value.varintSize(UInt64(count)) + itemsSize
+    }
+
+    /// The items' size after adding `added` items weighing `bytes` more, checked against the
+    /// list's limits (``maxItems``, `--max-value-size`) before anything changes.
+    private func grown(by bytes: Int, count added: Int, _ arguments: Arguments, what: String = "the list") throws(ManagerError) -> Int {
+        guard added <= Self.maxItems - items.count else {
+            throw ManagerError(.valueError, "\(arguments.method): \(what) would hold \(items.count) + \(added) items, more than \(Self.maxItems), the most one list holds")
         }
+        let size = itemsSize + bytes
+        try arguments.checkSize(Self.stateSize(size, count: items.count + added), of: what)
+        return size
+    }
+
+    /// The items repeated `times` times, as `l * times`, and their size; the size is checked
+    /// before anything is allocated, and a product that overflows is refused, not wrapped.
+    private func repeated(_ times: Int64, _ arguments: Arguments) throws(ManagerError) -> (items: [Value], size: Int) {
+        guard times > 0, !items.isEmpty else { return ([], 0) }
+        let (total, overflow) = Int64(items.count).multipliedReportingOverflow(by: times)
+        let (size, sizeOverflow) = itemsSize.multipliedReportingOverflow(by: Int(times))
+        guard !overflow, !sizeOverflow, total <= Int64(Self.maxItems) else {
+            throw ManagerError(.valueError, "\(arguments.method): repeating \(items.count) items \(times) times would make more than \(Self.maxItems) items, the most one list holds")
+        }
+        try arguments.checkSize(Self.stateSize(size, count: Int(total)), of: "the result")
         var result: [Value] = []
         result.reserveCapacity(Int(total))
         for _ in 0..<times { result.append(contentsOf: items) }
-        return result
+        return (result, size)
     }
 
     /// A stable sort (as Python's), refusing values that Python cannot order with `TypeError`.

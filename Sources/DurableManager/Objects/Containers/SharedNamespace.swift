@@ -56,12 +56,14 @@ package final class SharedNamespace: WholeStateObject {
             try arguments.expect(2...2)
             let name = try arguments.string(0)
             try Self.checkPublic(name, method)
-            return .change { self.attributes[.string(name)] = arguments[1] }
+            let old = attributes[.string(name)].map { Value.string(name).encodedSize + $0.encodedSize } ?? 0
+            try arguments.checkSize(snapshot.encodedSize - old + Value.string(name).encodedSize + arguments[1].encodedSize + 8, of: "the Namespace")
+            return .update { self.attributes[.string(name)] = arguments[1] }
         case "__delattr__":
             try arguments.expect(1...1)
             let name = try arguments.string(0)
             guard attributes[.string(name)] != nil else { throw Self.missing(name) }
-            return .change { self.attributes[.string(name)] = nil }
+            return .update { self.attributes[.string(name)] = nil }
         case "_getvalue":
             try arguments.expect(0...0)
             return .read(snapshot)

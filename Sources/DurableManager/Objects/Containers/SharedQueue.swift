@@ -10,6 +10,8 @@ package import DurableWire
 /// handed to a caller who cannot receive it.
 package final class SharedQueue: SharedObject {
     package private(set) var items: Deque<Value>
+    /// The encoded bytes of the items, so that a put past `--max-value-size` is refused.
+    private var itemsSize: Int
     /// 0 or less: unbounded, as in Python.
     package let maxsize: Int
     let joinable: Bool
@@ -27,6 +29,7 @@ package final class SharedQueue: SharedObject {
         self.maxsize = maxsize
         self.joinable = joinable
         self.items = items
+        itemsSize = items.reduce(0) { $0 + $1.encodedSize }
         self.unfinished = unfinished
     }
 
@@ -63,10 +66,10 @@ package final class SharedQueue: SharedObject {
         switch op {
         case "put":
             try arguments.expect(1...1)
-            items.append(arguments[0])
+            append(arguments[0])
             unfinished += 1
         case "get":
-            guard items.popFirst() != nil else { throw ManagerError(.valueError, "journal: get from an empty queue") }
+            guard popFirst() != nil else { throw ManagerError(.valueError, "journal: get from an empty queue") }
         case "task_done":
             unfinished -= 1
         default:
@@ -98,11 +101,24 @@ package final class SharedQueue: SharedObject {
 
     private var isFull: Bool { maxsize > 0 && items.count >= maxsize }
 
+    private func append(_ item: Value) {
+        items.append(item)
+        itemsSize += item.encodedSize
+    }
+
+    private func popFirst() -> Value? {
+        guard let item = items.popFirst() else { return nil }
+        itemsSize -= item.encodedSize
+        return item
+    }
+
     package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
         switch method {
         case "put", "put_nowait":
             try arguments.expect(method == "put" ? 1...3 : 1...1)
             let block = method == "put" ? try arguments.bool(1, default: true) : false
+            // The state a checkpoint writes: the items and a few fields around them.
+            try arguments.checkSize(64 + itemsSize + arguments[0].encodedSize, of: "the queue")
             // Python reads the timeout of a put only when it can wait: blocking, on a bounded queue.
             let timeout = maxsize > 0 && block ? try arguments.timeout(2) : nil
             return try put(arguments[0], block: block, timeout: timeout, call)
@@ -156,7 +172,7 @@ package final class SharedQueue: SharedObject {
     }
 
     private func get(block: Bool, timeout: TimeAmount?, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
-        guard let item = items.popFirst() else {
+        guard let item = popFirst() else {
             guard block, timeout != .zero else { throw ManagerError(.empty, "the queue is empty") }
             getters.park(call, payload: (), timeout: timeout) { waiter in
                 waiter.call.complete(.failure(ManagerError(.empty, "the queue stayed empty until the timeout")))
@@ -180,7 +196,7 @@ package final class SharedQueue: SharedObject {
             record("get", [], getter.call)
             getter.call.complete(.success(item))
         } else {
-            items.append(item)
+            append(item)
         }
     }
 }

@@ -33,7 +33,8 @@ package final class SharedValue: WholeStateObject {
             return .read(value)
         case "set":
             try arguments.expect(1...1)
-            return .change { self.value = arguments[0] }
+            try arguments.checkSize(arguments[0].encodedSize, of: "the Value")
+            return .update { self.value = arguments[0] }
         default:
             throw ManagerError(.notExposed, "Value has no method \(method)")
         }
