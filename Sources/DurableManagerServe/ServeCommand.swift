@@ -54,6 +54,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Cap the journal at this many 4 KiB pages; past it, writes fail as on a full disk.", valueName: "pages"))
     var journalMaxPages: Int?
 
+    @Flag(help: "Start on a journal that holds less than its manager committed (a deleted WAL, a truncated, emptied, deleted or replaced file), which is otherwise refused: serve what it holds.")
+    var acceptJournalLoss = false
+
     @Option(help: "Seconds a client's session outlives its last connection before its locks are released.")
     var sessionGrace: Double = 5
 
@@ -128,6 +131,7 @@ public struct ServeCommand: AsyncParsableCommand {
         var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
         journalSettings.checkpointEvery = checkpointEvery
         journalSettings.maxPageCount = journalMaxPages
+        journalSettings.acceptingLoss = acceptJournalLoss
         configuration.journal = journalSettings
         configuration.sessionGrace = .nanoseconds(Int64(sessionGrace * 1e9))
         configuration.maxFrameSize = maxFrameSize

@@ -203,7 +203,7 @@ struct JournalFileTests {
         try await sqlite(manager.journalPath, "INSERT INTO schema_migrations VALUES (99, '0099_future.sql', 0);")
         let (status, stderr) = try await refusedStart(journal: manager.journalPath)
         #expect(status != 0)
-        #expect(stderr.contains("written by a newer version (schema 99, this build reads up to 1)"))
+        #expect(stderr.contains("written by a newer version (schema 99, this build reads up to "))
         await manager.stop()
     }
 

@@ -105,6 +105,8 @@ extension ObjectStore {
             plan.objects.append(.init(id: id, typeID: entry.type.typeID, name: entry.name, changes: changes))
         }
         plan.dropped = everything ? [] : Array(droppedSinceCheckpoint)
+        let durable = objects.values.filter { $0.type.isDurable }
+        plan.rows = (durable.count, durable.reduce(0) { $0 + $1.object.entryRows })
         renamedSinceCheckpoint = []
         droppedSinceCheckpoint = []
         return plan

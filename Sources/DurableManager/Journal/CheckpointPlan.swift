@@ -17,4 +17,7 @@ package struct CheckpointPlan: Sendable {
     package var replaceAll = false
     /// The last record the checkpointed state includes; the journal up to it is dropped.
     package var upTo: UInt64 = 0
+    /// How many rows `objects` and `dict_entries` hold once it is written (every durable object
+    /// and every dict entry in memory, for a manager's checkpoint), which a start checks.
+    package var rows = (objects: 0, entries: 0)
 }

@@ -37,6 +37,10 @@ package final class Journal {
     private var isStopped = false
     private var flushScheduled = false
     private var held: Deque<HeldReply> = []
+    /// Checked before every commit: nothing is acknowledged into a journal that was deleted or replaced.
+    private var identity: JournalFileIdentity
+    /// Logged once per time the journal goes missing, not at every refused commit.
+    private var reportedDisplacement = false
 
     /// Set when a checkpoint is due; it runs with the next commit.
     private var checkpointRequested = false
@@ -59,6 +63,7 @@ package final class Journal {
         self.checkpointEvery = checkpointEvery
         self.eventLoop = eventLoop
         self.logger = logger
+        identity = JournalFileIdentity(path: file.path)
     }
 
     /// Appends a record for `object`. It is committed with the current batch.
@@ -119,6 +124,22 @@ package final class Journal {
         let records = batch
         batch = []
         let upTo = lastAppended
+        do {
+            try identity.check()
+            reportedDisplacement = false
+        } catch {
+            if !reportedDisplacement {
+                logger.critical("the journal file is gone or replaced; every write is refused until it is back", metadata: ["error": "\(error)"])
+                reportedDisplacement = true
+            }
+            let waiters = checkpointRequested ? checkpointWaiters : []
+            if checkpointRequested {
+                checkpointWaiters = []
+                checkpointRequested = false
+            }
+            failed(records, error: error, waiters: waiters)
+            return
+        }
         if durability == .normal, !checkpointRequested, journalThreadJobs == 0 {
             do {
                 try file.commitOnLoop(records)
@@ -167,6 +188,7 @@ package final class Journal {
 
     private func committed(upTo seq: UInt64) {
         lastCommitted = seq
+        file.noteCommitted(upTo: seq)
         var links: [ObjectIdentifier: ClientLink] = [:]
         while let first = held.first, first.seq <= seq {
             held.removeFirst()

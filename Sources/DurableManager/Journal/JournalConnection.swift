@@ -9,7 +9,12 @@ import Glibc
 final class JournalConnection {
     private let database: SQLiteConnection
     private var path: String { database.path }
-    private lazy var insertRecord = try? database.prepare("INSERT INTO journal (seq, time, object, op, args) VALUES (?, ?, ?, ?, ?)")
+    private lazy var insertRecord = try? database.prepare(
+        "INSERT INTO journal (seq, time, object, op, args, crc) VALUES (?1, ?2, ?3, ?4, ?5, dm_row_crc(?1, ?2, ?3, ?4, ?5))"
+    )
+    /// Whether the file's rows carry checksums (schema 2 on): a journal of schema 1 is read
+    /// without them until a manager migrates it.
+    private var checksums = true
 
     /// Opens the file and makes sure it is a journal this build can read, before writing to it.
     init(path: String, durability: Durability, maxPageCount: Int?) throws(JournalError) {
@@ -30,7 +35,7 @@ final class JournalConnection {
         database = try SQLiteConnection(path: path, readOnly: true)
         guard try checkIdentity() > 0 else { throw .notAJournal(path, "an empty database") }
         do {
-            _ = try schemaVersion()
+            checksums = try schemaVersion() >= JournalSchema.checksumsVersion
         } catch where !error.isNewerSchema {
             throw .notAJournal(path, "it has no schema_migrations table")
         }
@@ -63,16 +68,43 @@ final class JournalConnection {
 
     /// Applies migrations and reads what a start needs. Nothing else is written until the state
     /// is restored (``beginRun(epoch:)``), so a start that fails leaves the journal as it was.
-    func start() throws(JournalError) -> JournalFile.StartInfo {
+    /// - Parameters:
+    ///   - expected: Where the journal's manager last committed (the lock file's mark): a journal
+    ///     that ends before it went backwards and is refused, before anything is written.
+    ///   - acceptingLoss: Start on a journal that went backwards all the same.
+    /// - Returns: What the start needs, with the records lost when they were accepted.
+    func start(expecting expected: CommitMark?, acceptingLoss: Bool) throws(JournalError) -> JournalFile.StartInfo {
+        var lost: UInt64 = 0
+        if let expected {
+            let found = try commitMark()
+            if !found.reaches(expected) {
+                guard acceptingLoss else { throw .wentBackwards(path, found: found, expected: expected) }
+                lost = expected.seq > found.seq ? expected.seq - found.seq : 0
+            }
+        }
         try migrate()
-        return try reading { () throws(JournalError) in
+        var info = try reading { () throws(JournalError) in
             let epoch = UInt64(try state("epoch")) + 1
             let clean = try state("clean_shutdown", default: 1) == 1
             let checkpointSeq = UInt64(try state("checkpoint_seq"))
             let lastSeq = max(checkpointSeq, UInt64(try database.integer("SELECT coalesce(max(seq), 0) FROM journal")))
             let records = Int(try database.integer("SELECT count(*) FROM journal"))
-            return .init(epoch: epoch, checkpointSeq: checkpointSeq, lastSeq: lastSeq, cleanShutdown: clean, records: records)
+            return JournalFile.StartInfo(epoch: epoch, checkpointSeq: checkpointSeq, lastSeq: lastSeq, cleanShutdown: clean, records: records)
         }
+        info.recordsLost = lost
+        return info
+    }
+
+    /// Where the journal ends: its epoch and its last record (or its checkpoint's), read with
+    /// or without checksums as the file's schema has them. A new file ends at 0.
+    private func commitMark() throws(JournalError) -> CommitMark {
+        guard try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'manager_state'") > 0 else {
+            return CommitMark(epoch: 0, seq: 0)
+        }
+        checksums = try database.integer("SELECT count(*) FROM pragma_table_info('manager_state') WHERE name = 'crc'") > 0
+        let checkpointSeq = UInt64(try state("checkpoint_seq"))
+        let lastSeq = UInt64(try database.integer("SELECT coalesce(max(seq), 0) FROM journal"))
+        return CommitMark(epoch: UInt64(try state("epoch")), seq: max(checkpointSeq, lastSeq))
     }
 
     /// Records that a manager runs on the journal as `epoch`, until a clean stop says otherwise.
@@ -92,6 +124,7 @@ final class JournalConnection {
                 try database.execute(migration.sql)
                 try database.execute("INSERT INTO schema_migrations (version, file, applied_at) VALUES (\(migration.version), '\(migration.file)', CAST(strftime('%s', 'now') AS REAL))")
                 try database.execute("COMMIT")
+                checksums = migration.version >= JournalSchema.checksumsVersion
             } catch {
                 try? database.execute("ROLLBACK")
                 throw error
@@ -104,16 +137,24 @@ final class JournalConnection {
     }
 
     private func optionalState(_ key: String) throws(JournalError) -> Int64? {
-        let statement = try database.prepare("SELECT value FROM manager_state WHERE key = ?")
+        let statement = try database.prepare("SELECT value, \(checked("key, value")) FROM manager_state WHERE key = ?")
         statement.bind(1, key)
-        return try statement.step() ? statement.int64(0) : nil
+        guard try statement.step() else { return nil }
+        guard statement.int64(1) == 1 else { throw .damaged(path, "manager_state '\(key)' fails its checksum") }
+        return statement.int64(0)
     }
 
     private func setState(_ key: String, _ value: Int64) throws(JournalError) {
-        let statement = try database.prepare("INSERT OR REPLACE INTO manager_state (key, value) VALUES (?, ?)")
+        let statement = try database.prepare("INSERT OR REPLACE INTO manager_state (key, value, crc) VALUES (?1, ?2, dm_row_crc(?1, ?2))")
         statement.bind(1, key)
         statement.bind(2, value)
         try statement.step()
+    }
+
+    /// An SQL expression that is 1 when a row's `crc` matches its `columns`, or always 1 for a
+    /// journal written before checksums.
+    private func checked(_ columns: String) -> String {
+        checksums ? "crc IS dm_row_crc(\(columns))" : "1"
     }
 
     // MARK: Writing
@@ -139,8 +180,13 @@ final class JournalConnection {
     /// WAL. One transaction: a crash in the middle leaves the last checkpoint and the journal.
     func checkpoint(_ plan: CheckpointPlan) throws(JournalError) {
         try transaction { () throws(JournalError) in
-            let upsertObject = try database.prepare("INSERT INTO objects (id, type, name, state) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, state = excluded.state")
-            let upsertEntry = try database.prepare("INSERT OR REPLACE INTO dict_entries (object, key, position, value) VALUES (?, ?, ?, ?)")
+            let upsertObject = try database.prepare("""
+                INSERT INTO objects (id, type, name, state, crc) VALUES (?1, ?2, ?3, ?4, dm_row_crc(?1, ?2, ?3, ?4))
+                ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, state = excluded.state, crc = excluded.crc
+                """)
+            let upsertEntry = try database.prepare(
+                "INSERT OR REPLACE INTO dict_entries (object, key, position, value, crc) VALUES (?1, ?2, ?3, ?4, dm_row_crc(?1, ?2, ?3, ?4))"
+            )
             let deleteEntry = try database.prepare("DELETE FROM dict_entries WHERE object = ? AND key = ?")
             let deleteEntries = try database.prepare("DELETE FROM dict_entries WHERE object = ?")
             let deleteObject = try database.prepare("DELETE FROM objects WHERE id = ?")
@@ -189,6 +235,8 @@ final class JournalConnection {
                 }
             }
             try setState("checkpoint_seq", Int64(bitPattern: plan.upTo))
+            try setState("objects_rows", Int64(plan.rows.objects))
+            try setState("entries_rows", Int64(plan.rows.entries))
             try setState("checkpoint_time", Int64(Date().timeIntervalSince1970))
         }
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -262,32 +310,52 @@ final class JournalConnection {
     }
 
     /// Every object as of the last checkpoint, or only `id`'s.
+    /// Every object as of the last checkpoint, or only `id`'s. Every row's checksum is
+    /// checked, and, for all objects, that no row is missing.
     func loadObjects(only id: UInt64? = nil) throws(JournalError) -> [JournalFile.StoredObject] {
-        let rows = try database.prepare("SELECT id, type, name, state FROM objects\(id == nil ? "" : " WHERE id = ?") ORDER BY id")
+        let rows = try database.prepare("SELECT id, type, name, state, \(checked("id, type, name, state")) FROM objects\(id == nil ? "" : " WHERE id = ?") ORDER BY id")
         if let id { rows.bind(1, Int64(bitPattern: id)) }
-        let entries = try database.prepare("SELECT key, position, value FROM dict_entries WHERE object = ? ORDER BY position")
+        let entries = try database.prepare("SELECT key, position, value, \(checked("object, key, position, value")) FROM dict_entries WHERE object = ? ORDER BY position")
         var objects: [JournalFile.StoredObject] = []
+        var entryRows = 0
         while try rows.step() {
             let objectID = UInt64(bitPattern: rows.int64(0))
             let typeID = rows.string(1) ?? ""
+            guard rows.int64(4) == 1 else { throw .damaged(path, "the row of #\(objectID) in objects fails its checksum") }
             let state: RestoredState
             if typeID == "dict" {
                 var dictRows: [DictEntryRow] = []
                 entries.bind(1, Int64(bitPattern: objectID))
                 while try entries.step() {
                     let position = entries.int64(1)
-                    try naming("entry \(position) of dict #\(objectID) in dict_entries") { () throws(JournalError) in
+                    let place = "entry \(position) of dict #\(objectID) in dict_entries"
+                    guard entries.int64(3) == 1 else { throw .damaged(path, "\(place) fails its checksum") }
+                    try naming(place) { () throws(JournalError) in
                         dictRows.append(DictEntryRow(key: try entries.value(0), value: try entries.value(2), position: position))
                     }
                 }
                 entries.reset()
+                entryRows += dictRows.count
                 state = .entries(dictRows)
             } else {
                 state = .whole(try naming("the state of #\(objectID) (\(typeID)) in objects") { () throws(JournalError) in try rows.value(3) })
             }
             objects.append(.init(id: objectID, typeID: typeID, name: rows.string(2), state: state))
         }
+        if id == nil, checksums {
+            try expectRows(objects.count, of: "objects", counted: "objects_rows")
+            try expectRows(entryRows, of: "dict_entries", counted: "entries_rows")
+        }
         return objects
+    }
+
+    /// Checks that a table holds the rows the last checkpoint wrote: damage can make rows vanish
+    /// without failing any checksum.
+    private func expectRows(_ found: Int, of table: String, counted key: String) throws(JournalError) {
+        let written = try state(key)
+        guard found == Int(written) else {
+            throw .damaged(path, "\(table) holds \(found) rows of objects, but the last checkpoint wrote \(written)")
+        }
     }
 
     /// The seq after which the last `count` records after `seq` (only `object`'s, when given) begin.
@@ -302,7 +370,7 @@ final class JournalConnection {
     /// Up to `limit` records after `seq`, oldest first; only `object`'s when given.
     func records(after seq: UInt64, limit: Int, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
         let filter = object == nil ? "" : " AND object = ?"
-        let statement = try database.prepare("SELECT seq, time, object, op, args FROM journal WHERE seq > ?\(filter) ORDER BY seq LIMIT ?")
+        let statement = try database.prepare("SELECT seq, time, object, op, args, \(checked("seq, time, object, op, args")) FROM journal WHERE seq > ?\(filter) ORDER BY seq LIMIT ?")
         statement.bind(1, Int64(bitPattern: seq))
         if let object {
             statement.bind(2, Int64(bitPattern: object))
@@ -326,8 +394,19 @@ final class JournalConnection {
         }
     }
 
-    /// The record in a row of `SELECT seq, time, object, op, args`.
+    /// Up to `limit` records after `seq`, which must follow it with no gap: what a replay reads,
+    /// chunk after chunk from the checkpoint on. A record that damage made vanish is refused.
+    func recordsToReplay(after seq: UInt64, limit: Int) throws(JournalError) -> [JournalRecord] {
+        let records = try records(after: seq, limit: limit)
+        for (offset, record) in records.enumerated() where record.seq != seq + UInt64(offset) + 1 {
+            throw .damaged(path, "record \(seq + UInt64(offset) + 1) is missing from the journal (the next is \(record.seq))")
+        }
+        return records
+    }
+
+    /// The record in a row of `SELECT seq, time, object, op, args, checked`.
     private func record(_ statement: SQLiteStatement) throws(JournalError) -> JournalRecord {
+        guard statement.int64(5) == 1 else { throw .damaged(path, "record \(statement.int64(0)) in journal fails its checksum") }
         let arguments = try naming("the arguments of record \(statement.int64(0)) in journal") { () throws(JournalError) in try statement.value(4) }
         guard case .array(let arguments) = arguments else {
             throw .damaged(path, "record \(statement.int64(0)) has no argument list")
@@ -353,7 +432,7 @@ extension JournalConnection {
     /// Every `create`, `unname` and `drop` record, oldest first: which objects came and went
     /// since the checkpoint, under which names.
     func lifecycleRecords() throws(JournalError) -> [JournalRecord] {
-        let statement = try database.prepare("SELECT seq, time, object, op, args FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
+        let statement = try database.prepare("SELECT seq, time, object, op, args, \(checked("seq, time, object, op, args")) FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
         var records: [JournalRecord] = []
         while try statement.step() {
             records.append(try record(statement))

@@ -21,6 +21,10 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
         case holdsState
         case unregisteredType(typeID: String, object: UInt64)
         case notInJournal(seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?)
+        case wentBackwards(found: CommitMark, expected: CommitMark)
+        case missing(expected: CommitMark)
+        case emptyFile
+        case displaced
     }
 
     private let code: Code
@@ -51,6 +55,12 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     static func notInJournal(_ path: String, seq: UInt64, checkpointSeq: UInt64, lastSeq: UInt64?) -> JournalError {
         .init(.notInJournal(seq: seq, checkpointSeq: checkpointSeq, lastSeq: lastSeq), path: path, detail: "")
     }
+    static func wentBackwards(_ path: String, found: CommitMark, expected: CommitMark) -> JournalError {
+        .init(.wentBackwards(found: found, expected: expected), path: path, detail: "")
+    }
+    static func missing(_ path: String, expected: CommitMark) -> JournalError { .init(.missing(expected: expected), path: path, detail: "") }
+    static func emptyFile(_ path: String) -> JournalError { .init(.emptyFile, path: path, detail: "") }
+    static func displaced(_ path: String, _ detail: String) -> JournalError { .init(.displaced, path: path, detail: detail) }
 
     /// Another manager has the journal open.
     public var isInUse: Bool { code == .inUse }
@@ -73,6 +83,15 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     /// custom manager.
     public var isForAnotherManager: Bool {
         if case .unregisteredType = code { true } else { false }
+    }
+
+    /// The journal holds less than its manager committed (a lost WAL, a truncated, emptied,
+    /// deleted or replaced file): `serve --accept-journal-loss` starts on it anyway.
+    public var isJournalLoss: Bool {
+        switch code {
+        case .wentBackwards, .missing, .emptyFile: true
+        default: false
+        }
     }
 
     /// An import was refused because the journal already holds objects or records.
@@ -102,6 +121,14 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
             "record \(seq) of \(path) was folded into the checkpoint at \(checkpointSeq); states from \(checkpointSeq) to \(lastSeq ?? checkpointSeq) can be shown"
         case .notInJournal(let seq, let checkpointSeq, let lastSeq):
             "\(path) has no record \(seq) yet; states from \(checkpointSeq) to \(lastSeq ?? checkpointSeq) can be shown"
+        case .wentBackwards(let found, let expected):
+            "journal \(path) went backwards: it ends at record \(found.seq) (epoch \(found.epoch)), but its manager had committed up to record \(expected.seq) (epoch \(expected.epoch)), as \(path).lock records; records were lost (a deleted WAL, or a truncated or replaced file). It was left untouched: restore it from a backup, or start with --accept-journal-loss to serve what it holds"
+        case .missing(let expected):
+            "journal \(path) is missing, but its manager had committed up to record \(expected.seq) (epoch \(expected.epoch)) there, as \(path).lock records: restore it, or start with --accept-journal-loss to begin a new journal"
+        case .emptyFile:
+            "journal \(path) is an empty file, not a journal: a journal that lost its contents is not a new one. Delete it to start a new journal, or start with --accept-journal-loss"
+        case .displaced:
+            "journal \(path) is not the file the manager opened (\(detail)): nothing is acknowledged until it is back; stop the manager and restore the file"
         }
     }
 }

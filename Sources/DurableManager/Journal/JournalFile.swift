@@ -19,6 +19,9 @@ package final class JournalFile: Sendable {
         package var lastSeq: UInt64
         package var cleanShutdown: Bool
         package var records: Int
+        /// Records the lock file says were committed and the journal no longer holds, when the
+        /// start accepted their loss (`--accept-journal-loss`).
+        package var recordsLost: UInt64 = 0
     }
 
     package struct StoredObject: Sendable {
@@ -49,12 +52,21 @@ package final class JournalFile: Sendable {
     /// Never used by two threads at once (see the type's comment).
     private nonisolated(unsafe) let connection: JournalConnection
 
-    private init(path: String, pool: NIOThreadPool?, connection: JournalConnection, lockDescriptor: Int32) {
+    /// This run's epoch, written with every commit's mark.
+    private let epoch: UInt64
+
+    private init(path: String, pool: NIOThreadPool?, connection: JournalConnection, lockDescriptor: Int32, epoch: UInt64) {
         self.path = path
         self.pool = pool
         self.connection = connection
         self.lockDescriptor = lockDescriptor
+        self.epoch = epoch
     }
+
+    // The lock file: the holder's pid on its first line, the commit mark on its second, each a
+    // fixed width so that either is rewritten in place (`cat JOURNAL.lock` shows both).
+    private static let pidWidth = 20
+    private static let markWidth = 64
 
     /// Takes the journal's lock file, or says which manager holds it.
     ///
@@ -71,37 +83,84 @@ package final class JournalFile: Sendable {
             usleep(10_000)
         }
         guard attempts < 50 else {
-            var holder = [UInt8](repeating: 0, count: 32)
-            let count = pread(descriptor, &holder, holder.count, 0)
+            let pid = readLine(descriptor, at: 0, width: pidWidth) ?? "?"
             Glibc.close(descriptor)
-            let pid = count > 0 ? String(decoding: holder[0..<count], as: UTF8.self) : "?"
             throw .inUse(path, "another manager (pid \(pid)) has it open; stop that one first")
         }
-        ftruncate(descriptor, 0)
-        let pid = "\(getpid())"
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        // The mark stays: it is what the next start checks the journal against.
+        writeLine("\(getpid())", to: descriptor, at: 0, width: pidWidth)
         return descriptor
     }
 
-    /// Opens (or creates) the journal at `path`: checks it is ours and not from a newer version,
-    /// applies migrations, and starts a new epoch.
-    /// - Throws: ``JournalError`` naming the file; a file that is not a journal is never changed.
-    package static func open(path: String, durability: Durability, maxPageCount: Int? = nil) async throws -> (JournalFile, StartInfo) {
+    /// The commit mark the lock file holds, if any.
+    private static func readMark(_ descriptor: Int32) -> CommitMark? {
+        readLine(descriptor, at: off_t(pidWidth), width: markWidth).flatMap(CommitMark.init(line:))
+    }
+
+    /// Writes `text` padded with spaces to `width` bytes, the last a newline.
+    private static func writeLine(_ text: String, to descriptor: Int32, at offset: off_t, width: Int) {
+        var bytes = Array(text.utf8.prefix(width - 1))
+        bytes += [UInt8](repeating: 0x20, count: width - 1 - bytes.count) + [0x0A]
+        _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, offset) }
+    }
+
+    private static func readLine(_ descriptor: Int32, at offset: off_t, width: Int) -> String? {
+        var bytes = [UInt8](repeating: 0, count: width)
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    /// Refuses, before anything creates or changes it, a journal that is missing although its
+    /// manager committed there, or that is an empty file: neither is a new journal.
+    private static func checkBeforeOpening(_ path: String, expected: CommitMark?, acceptingLoss: Bool) throws(JournalError) {
+        guard !acceptingLoss else { return }
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            if let expected, expected.seq > 0 { throw .missing(path, expected: expected) }
+            return
+        }
+        if status.st_size == 0 { throw .emptyFile(path) }
+    }
+
+    /// Opens the journal with its lock taken: checks the file against the lock file's mark,
+    /// then that it is a journal this build reads, and migrates it.
+    private static func openLocked(path: String, durability: Durability, maxPageCount: Int?, acceptingLoss: Bool) throws -> (Int32, JournalConnection, StartInfo) {
+        let lockDescriptor = try lock(path)
+        do {
+            let mark = readMark(lockDescriptor)
+            try checkBeforeOpening(path, expected: mark, acceptingLoss: acceptingLoss)
+            let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
+            return (lockDescriptor, connection, try connection.start(expecting: mark, acceptingLoss: acceptingLoss))
+        } catch {
+            Glibc.close(lockDescriptor)
+            throw error
+        }
+    }
+
+    /// Records in the lock file that the journal holds every record up to `seq`: a start that
+    /// finds less refuses the journal (``JournalError/isJournalLoss``).
+    func noteCommitted(upTo seq: UInt64) {
+        Self.writeLine(CommitMark(epoch: epoch, seq: seq).line, to: lockDescriptor, at: off_t(Self.pidWidth), width: Self.markWidth)
+    }
+
+    /// Opens (or creates) the journal at `path`: checks it against the commit mark its last
+    /// manager left in the lock file, that it is ours and not from a newer version, applies
+    /// migrations, and starts a new epoch.
+    /// - Parameter acceptingLoss: Start on a journal that holds less than its manager committed
+    ///   (`serve --accept-journal-loss`); the start info says how many records were lost.
+    /// - Throws: ``JournalError`` naming the file; a file that is refused is never changed.
+    package static func open(path: String, durability: Durability, maxPageCount: Int? = nil, acceptingLoss: Bool = false) async throws -> (JournalFile, StartInfo) {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
             // On the journal's thread: taking the lock may wait.
             let (lockDescriptor, connection, info) = try await pool.runIfActive {
-                let lockDescriptor = try lock(path)
-                do {
-                    let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
-                    return (lockDescriptor, UncheckedBox(connection), try connection.start())
-                } catch {
-                    Glibc.close(lockDescriptor)
-                    throw error
-                }
+                let (lockDescriptor, connection, info) = try openLocked(path: path, durability: durability, maxPageCount: maxPageCount, acceptingLoss: acceptingLoss)
+                return (lockDescriptor, UncheckedBox(connection), info)
             }
-            return (JournalFile(path: path, pool: pool, connection: connection.value, lockDescriptor: lockDescriptor), info)
+            return (JournalFile(path: path, pool: pool, connection: connection.value, lockDescriptor: lockDescriptor, epoch: info.epoch), info)
         } catch {
             try? await pool.shutdownGracefully()
             throw error
@@ -111,15 +170,8 @@ package final class JournalFile: Sendable {
     /// Opens the journal for a store on an `EmbeddedEventLoop` (the tests' harness), which no
     /// other thread may touch: its jobs run at once on the caller's thread.
     package static func openInline(path: String, durability: Durability) throws -> (JournalFile, StartInfo) {
-        let lockDescriptor = try lock(path)
-        do {
-            let connection = try JournalConnection(path: path, durability: durability, maxPageCount: nil)
-            let info = try connection.start()
-            return (JournalFile(path: path, pool: nil, connection: connection, lockDescriptor: lockDescriptor), info)
-        } catch {
-            Glibc.close(lockDescriptor)
-            throw error
-        }
+        let (lockDescriptor, connection, info) = try openLocked(path: path, durability: durability, maxPageCount: nil, acceptingLoss: false)
+        return (JournalFile(path: path, pool: nil, connection: connection, lockDescriptor: lockDescriptor, epoch: info.epoch), info)
     }
 
     /// Runs `body` with the connection on the journal's thread; the result arrives on `eventLoop`.

@@ -150,7 +150,8 @@ public final class JournalReader {
         var after = facts.checkpointSeq
         var replayed = 0
         while after < upTo {
-            let records = try connection.records(after: after, limit: 20_000, object: only).prefix { $0.seq <= upTo }
+            let chunk = only == nil ? try connection.recordsToReplay(after: after, limit: 20_000) : try connection.records(after: after, limit: 20_000, object: only)
+            let records = chunk.prefix { $0.seq <= upTo }
             guard let last = records.last else { break }
             try store.replay(Array(records))
             for record in records { lastTouched[record.object] = record.seq }

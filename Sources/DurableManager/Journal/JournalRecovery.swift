@@ -24,13 +24,14 @@ enum JournalRecovery {
         var replayed = 0
         var after = info.checkpointSeq
         while true {
-            let records = try await file.run { [after] in try $0.records(after: after, limit: 20_000) }
+            let records = try await file.run { [after] in try $0.recordsToReplay(after: after, limit: 20_000) }
             guard let last = records.last else { break }
             try await loop.submit { try store.value.replay(records) }.get()
             replayed += records.count
             after = last.seq
         }
         try await file.run { try $0.beginRun(epoch: info.epoch) }
+        file.noteCommitted(upTo: info.lastSeq)
         let objects = try await loop.submit {
             let journal = Journal(
                 file: file, durability: settings.durability, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,

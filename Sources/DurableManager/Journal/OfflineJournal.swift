@@ -90,6 +90,9 @@ public enum OfflineJournal {
             }
             plan.objects.append(.init(id: object.id, typeID: object.type, name: object.name, changes: changes))
         }
+        plan.rows = (plan.objects.count, plan.objects.reduce(0) { count, row in
+            if case .entries(let upserts, _, _) = row.changes { count + upserts.count } else { count }
+        })
         if access(path, F_OK) == 0, try JournalConnection(readingOnly: path).holdsState() {
             throw JournalError.holdsState(path)
         }

@@ -29,6 +29,10 @@ package protocol SharedObject: AnyObject {
     /// nothing changed. Calling it starts a new checkpoint interval.
     func checkpointChanges(everything: Bool) -> CheckpointChanges?
 
+    /// How many rows of `dict_entries` the object's checkpoint holds (a dict's entries; 0 for
+    /// every other type), which the checkpoint records so that a start notices rows gone missing.
+    var entryRows: Int { get }
+
     /// The object's whole state, read without touching what the next checkpoint writes: what a
     /// reader shows and a custom type's `create` record holds (a dict's entries as one map).
     /// `.null` for an object that keeps none (the primitives).
@@ -47,6 +51,7 @@ extension SharedObject {
     }
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? { nil }
     package var currentState: Value { .null }
+    package var entryRows: Int { 0 }
     package func failWaiters(_ error: ManagerError) {}
 }
 

@@ -23,6 +23,10 @@ extension ManagerServer {
             /// A cap on the journal's size in SQLite pages (4 KiB each); nil: as large as the disk
             /// allows. Past it, writes fail exactly as on a full disk.
             public var maxPageCount: Int?
+            /// Start on a journal that holds less than its manager committed (a lost WAL, a
+            /// truncated, emptied, deleted or replaced file) instead of refusing it: what it holds
+            /// is served, and the start logs how many records were lost.
+            public var acceptingLoss = false
 
             /// Journals to `path` with the default durability (`normal`).
             public init(path: String, durability: Durability = .normal) {

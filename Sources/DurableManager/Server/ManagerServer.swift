@@ -69,7 +69,14 @@ public struct ManagerServer: Service, CustomStringConvertible {
         var journalFile: JournalFile?
         var startInfo: JournalFile.StartInfo?
         if let journal = configuration.journal {
-            let (file, info) = try await JournalFile.open(path: journal.path, durability: journal.durability, maxPageCount: journal.maxPageCount)
+            let (file, info) = try await JournalFile.open(
+                path: journal.path, durability: journal.durability, maxPageCount: journal.maxPageCount, acceptingLoss: journal.acceptingLoss
+            )
+            if info.recordsLost > 0 || journal.acceptingLoss && !info.cleanShutdown {
+                logger.warning("started on a journal that lost records, as --accept-journal-loss allows", metadata: [
+                    "journal": "\(journal.path)", "recordsLost": "\(info.recordsLost)",
+                ])
+            }
             journalFile = file
             startInfo = info
         }

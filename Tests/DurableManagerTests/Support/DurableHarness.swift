@@ -36,12 +36,13 @@ final class DurableHarness {
         try store.restore(try file.run(on: loop) { try $0.loadObjects() }.wait())
         var after = info.checkpointSeq
         while true {
-            let records = try file.run(on: loop) { [after] in try $0.records(after: after, limit: 20_000) }.wait()
+            let records = try file.run(on: loop) { [after] in try $0.recordsToReplay(after: after, limit: 20_000) }.wait()
             guard let last = records.last else { break }
             try store.replay(records)
             after = last.seq
         }
         try file.run(on: loop) { try $0.beginRun(epoch: info.epoch) }.wait()
+        file.noteCommitted(upTo: info.lastSeq)
         let journal = Journal(
             file: file, durability: .normal, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,
             checkpointEvery: checkpointEvery, eventLoop: loop, logger: logger

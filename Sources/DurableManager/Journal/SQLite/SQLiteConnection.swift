@@ -23,6 +23,7 @@ final class SQLiteConnection {
         }
         sqlite3_busy_timeout(handle, 5000)
         sqlite3_extended_result_codes(handle, 1)
+        try registerRowChecksum()
     }
 
     deinit {

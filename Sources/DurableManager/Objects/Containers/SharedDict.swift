@@ -100,6 +100,8 @@ package final class SharedDict: SharedObject {
         return .entries(upserts: upserts, deletes: Array(removedKeys), rewrite: false)
     }
 
+    package var entryRows: Int { entries.count }
+
     package var currentState: Value {
         .map(OrderedDictionary(entries.map { ($0.key.value, $0.value) }, uniquingKeysWith: { first, _ in first }))
     }
