@@ -106,6 +106,31 @@ struct ValueCodecTests {
         #expect(throws: ValueCodingError.tooDeep(limit: 4)) { try overLimit.readValue(maxDepth: 4) }
     }
 
+    @Test func decodingStopsAtItsMemoryBudget() throws {
+        // A million nulls: a megabyte encoded, 24 or more decoded.
+        var nulls = ByteBuffer()
+        nulls.writeInteger(UInt8(7))
+        nulls.writeVarint(1_000_000)
+        nulls.writeRepeatingByte(0, count: 1_000_000)
+        var refused = nulls
+        #expect(throws: ValueCodingError.tooLarge(maxMemory: 16 << 20)) { try refused.readValue(maxMemory: 16 << 20) }
+        #expect(refused.readerIndex == nulls.readerIndex)
+        var allowed = nulls
+        guard case .array(let items) = try allowed.readValue(maxMemory: 64 << 20) else { Issue.record("not an array"); return }
+        #expect(items.count == 1_000_000)
+        // Strings cost about what they weigh: 4 MB of text fits a budget of 16 times its size.
+        var text = ByteBuffer()
+        text.writeValue(.array(Array(repeating: .string(String(repeating: "x", count: 4000)), count: 1000)))
+        _ = try text.readValue(maxMemory: 16 * text.readableBytes)
+    }
+
+    @Test func encodedSizeIsWhatTheEncoderWrites() async {
+        await propertyCheck(count: 300, input: RandomValue.generator(maxDepth: 4)) { value in
+            var buffer = ByteBuffer()
+            #expect(buffer.writeValue(value) == value.encodedSize)
+        }
+    }
+
     @Test(arguments: [5, 6, 7, 8] as [UInt8])
     func forgedHugeLengthThrowsLengthTooLarge(tag: UInt8) {
         let forged = UInt64(1) << 62

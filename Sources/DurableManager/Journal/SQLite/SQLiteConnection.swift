@@ -23,6 +23,10 @@ final class SQLiteConnection {
         }
         sqlite3_busy_timeout(handle, 5000)
         sqlite3_extended_result_codes(handle, 1)
+        // Closing the last connection would fold the WAL into the file and delete it: a start
+        // that refuses a damaged journal must leave it exactly as it found it. Checkpoints are
+        // the journal's own (Journal, JournalConnection.checkpoint).
+        sqlite3_db_config_int(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
         try registerRowChecksum()
     }
 
