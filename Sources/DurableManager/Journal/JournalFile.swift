@@ -92,6 +92,15 @@ package final class JournalFile: Sendable {
         return descriptor
     }
 
+    /// The commit mark in the lock file beside `path`, read without taking the lock (for
+    /// `verify`, which may run beside the manager).
+    static func commitMark(besides path: String) -> CommitMark? {
+        let descriptor = Glibc.open(path + ".lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        return readMark(descriptor)
+    }
+
     /// The commit mark the lock file holds, if any.
     private static func readMark(_ descriptor: Int32) -> CommitMark? {
         readLine(descriptor, at: off_t(pidWidth), width: markWidth).flatMap(CommitMark.init(line:))

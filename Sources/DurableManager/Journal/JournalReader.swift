@@ -173,8 +173,17 @@ public final class JournalReader {
         guard integrity.isEmpty else {
             return JournalVerification(problems: integrity.map { "integrity check: \($0)" }, objects: 0, replayed: 0)
         }
+        // Read first: a running manager writes its mark after each commit, so the file read
+        // afterwards holds at least what the mark says.
+        let mark = JournalFile.commitMark(besides: path)
         do {
             let snapshot = try snapshot(progress: progress)
+            let facts = try facts()
+            let end = CommitMark(epoch: facts.epoch, seq: max(facts.lastSeq ?? 0, facts.checkpointSeq))
+            if let expected = mark, !end.reaches(expected) {
+                let problem = "the journal ends at record \(end.seq) (epoch \(end.epoch)), but its manager committed up to record \(expected.seq) (epoch \(expected.epoch)), as \(path).lock says: records were lost"
+                return JournalVerification(problems: [problem], objects: snapshot.objects.count, replayed: snapshot.replayed)
+            }
             return JournalVerification(problems: [], objects: snapshot.objects.count, replayed: snapshot.replayed)
         } catch where !error.isNewerSchema {
             return JournalVerification(problems: [error.detail], objects: 0, replayed: 0)
