@@ -25,6 +25,11 @@ public struct ServeCommand: AsyncParsableCommand {
               durablectl serve
               durablectl serve --listen unix:/tmp/jobs.sock --listen tcp:127.0.0.1:50000
               durablectl serve --listen tcp:0.0.0.0:50000 --authkey-file /etc/jobs/authkey
+              durablectl serve --listen tcp:0.0.0.0:50000 --tls-cert manager.pem --tls-key manager.key
+
+            TLS (--tls-cert, --tls-key) protects the TCP listeners; Unix sockets stay plain, \
+            protected by their file's permissions. Plain TCP on an address other hosts can reach \
+            is served with a warning: anyone on the network path reads every value and call.
             """
     )
 
@@ -37,6 +42,21 @@ public struct ServeCommand: AsyncParsableCommand {
         "The authkey file; created with 32 random bytes and mode 0600 when missing. (default: authkey in the state folder)",
         valueName: "path"))
     var authkeyFile: String?
+
+    @Option(help: ArgumentHelp(
+        "Serve TLS on the TCP listeners with this PEM certificate (then any intermediates); clients verify it against their --tls-ca. Needs --tls-key.",
+        valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp(
+        "The PEM private key of --tls-cert, unencrypted, mode 0600 (0640 at most).",
+        valueName: "path"))
+    var tlsKey: String?
+
+    @Option(help: ArgumentHelp(
+        "Require every TLS client to present a certificate signed by a CA in this PEM file. Needs --tls-cert.",
+        valueName: "path"))
+    var tlsCa: String?
 
     @Option(help: ArgumentHelp(
         "The SQLite journal of dicts, lists, Namespaces, Values, Queues and durable custom types; created when missing. (default: manager.sqlite in the state folder)",
@@ -90,12 +110,45 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxFrameSize >= 1024 else { throw ValidationError("--max-frame-size must be at least 1024 bytes") }
+        var listensOnTCP = false
         for address in addresses {
             do {
-                _ = try ManagerAddress(parsing: address)
+                if try ManagerAddress(parsing: address).isTCP { listensOnTCP = true }
             } catch {
                 throw ValidationError("--listen \(address): \(error)")
             }
+        }
+        try validateTLS(listensOnTCP: listensOnTCP)
+    }
+
+    /// TLS options come as a set and protect a TCP listener; their files are read here, so a
+    /// missing or bad one is a usage error that names it.
+    private func validateTLS(listensOnTCP: Bool) throws {
+        guard let settings = try tlsSettings() else { return }
+        guard listensOnTCP else {
+            throw ValidationError(
+                "--tls-cert protects TCP listeners, and this manager listens on Unix sockets only (protected by their files' permissions); add --listen tcp:HOST:PORT or drop the --tls options"
+            )
+        }
+        do {
+            _ = try settings.makeContext()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The TLS settings the options ask for; nil without any.
+    private func tlsSettings() throws -> ManagerServer.TLS? {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil):
+            guard tlsCa == nil else { throw ValidationError("--tls-ca needs --tls-cert and --tls-key: the manager must present a certificate of its own") }
+            return nil
+        case (_?, nil):
+            throw ValidationError("--tls-cert needs --tls-key, the certificate's private key")
+        case (nil, _?):
+            throw ValidationError("--tls-key needs --tls-cert, the certificate the key belongs to")
+        case (let certificate?, let key?):
+            return ManagerServer.TLS(certificateChainPath: certificate, privateKeyPath: key, clientCAPath: tlsCa)
         }
     }
 
@@ -125,6 +178,7 @@ public struct ServeCommand: AsyncParsableCommand {
             authkey: try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
         )
         configuration.types = types
+        configuration.tls = try tlsSettings()
         let mode = Durability(name: durability) ?? .normal
         let journalPath = journal ?? folder.journalPath
         try StateFolder.createParentFolders(of: journalPath)

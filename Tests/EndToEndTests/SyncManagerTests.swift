@@ -49,8 +49,11 @@ struct SyncManagerTests {
         // its stdin close and shuts down, so no orphan is left.
         let fixture = try await ManagerFixture.start()
         defer { Task { await fixture.stop() } }
+        // Its own journal too: the default one is the real state folder's, which another build
+        // of durablectl may have written.
         let spawner = try ChildProcess("durablectl", ["serve", "--listen", "unix:\(fixture.folder)/orphan.sock",
-                                                      "--authkey-file", fixture.authkeyPath, "--exit-on-stdin-eof"],
+                                                      "--authkey-file", fixture.authkeyPath, "--journal", "\(fixture.folder)/orphan.sqlite",
+                                                      "--exit-on-stdin-eof"],
                                        environment: [:], standardInputPipe: true)
         #expect(await spawner.nextLine()?.contains("listening") == true)
         spawner.closeStandardInput()

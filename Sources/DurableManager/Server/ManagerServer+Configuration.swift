@@ -37,6 +37,10 @@ extension ManagerServer {
 
         /// Where to listen; at least one.
         public var addresses: [ManagerAddress]
+        /// TLS for every TCP address (Unix sockets stay plain); at least one address must be
+        /// TCP. Nil serves TCP in clear, which the manager warns about at start for an address
+        /// other hosts can reach.
+        public var tls: TLS?
         /// The types clients may create: Python's `SyncManager` types unless a custom manager
         /// registers its own, or offers only some (``TypeRegistry/keeping(_:)``).
         public var types: TypeRegistry = .syncManager

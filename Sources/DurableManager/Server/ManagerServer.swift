@@ -2,6 +2,7 @@ import DurableWire
 public import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
@@ -42,8 +43,8 @@ public struct ManagerServer: Service, CustomStringConvertible {
     /// Serves until a client's `shutdown` or a graceful shutdown of the service group.
     /// - Throws: ``ManagerError`` when an address cannot be bound (another manager listens there,
     ///   the port is taken, the folder does not exist), or, before anything starts, when a
-    ///   method returns a type the registry lacks; ``JournalError`` when the journal cannot be
-    ///   opened or restored.
+    ///   method returns a type the registry lacks or a TLS file is unusable (the message names
+    ///   it); ``JournalError`` when the journal cannot be opened or restored.
     public func run() async throws {
         try configuration.authkey.checkLength(from: "in the configuration")
         if let missing = configuration.types.unregisteredReturnedTypes.first {
@@ -52,10 +53,20 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 "a method of \(missing.returnedBy) returns a '\(missing.typeID)', which this manager does not register; register it or fix the type id"
             )
         }
+        var tls: NIOSSLContext?
+        if let settings = configuration.tls {
+            guard configuration.addresses.contains(where: \.isTCP) else {
+                throw ManagerError(
+                    .valueError,
+                    "TLS is configured but no address is TCP: TLS protects TCP listeners (a Unix socket is protected by its file's permissions); add a tcp: address or drop TLS"
+                )
+            }
+            tls = try settings.makeContext()
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         do {
-            try await serve(on: loop)
+            try await serve(on: loop, tls: tls)
             try await group.shutdownGracefully()
         } catch {
             try? await group.shutdownGracefully()
@@ -63,7 +74,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         }
     }
 
-    private func serve(on loop: any EventLoop) async throws {
+    private func serve(on loop: any EventLoop, tls: NIOSSLContext?) async throws {
         let configuration = configuration
         let started = NIODeadline.now()
         var journalFile: JournalFile?
@@ -83,7 +94,9 @@ public struct ManagerServer: Service, CustomStringConvertible {
         let epoch = startInfo?.epoch ?? 1
         let stopped = loop.makePromise(of: Void.self)
         do {
-            try await serveObjects(on: loop, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped)
+            try await serveObjects(
+                on: loop, tls: tls, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped
+            )
         } catch {
             // Nothing waits on it any more; complete it so it is not leaked.
             stopped.succeed()
@@ -94,7 +107,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
 
     /// Restores the objects, listens, and serves until stopped; then checkpoints and closes.
     private func serveObjects(
-        on loop: any EventLoop, journalFile: JournalFile?, startInfo: JournalFile.StartInfo?, epoch: UInt64,
+        on loop: any EventLoop, tls: NIOSSLContext?, journalFile: JournalFile?, startInfo: JournalFile.StartInfo?, epoch: UInt64,
         started: NIODeadline, stopped: EventLoopPromise<Void>
     ) async throws {
         let configuration = configuration
@@ -125,12 +138,19 @@ public struct ManagerServer: Service, CustomStringConvertible {
         let connections = ConnectionRegistry()
         let throttle = try await loop.submit { NIOLoopBound(LoginThrottle(), eventLoop: loop) }.get()
         let full = RateLimitedWarning("refused connections: the manager serves --max-connections \(configuration.maxConnections) already", logger: logger)
+        let tlsRefused = RateLimitedWarning("refused a TLS client: the handshake failed (see reason)", logger: logger)
 
         var listeners: [any Channel] = []
         var bound: [ManagerAddress] = []
         do {
             for address in configuration.addresses {
+                // Unix sockets stay plain: their file's permissions decide who connects.
+                let tls = address.isTCP ? tls : nil
                 let listener = try await Listener.bind(address, on: loop, logger: logger) { channel in
+                    // TLS first, so that everything after it, a refusal included, is encrypted.
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandlers([NIOSSLServerHandler(context: tls), TLSRefusalLog(tlsRefused)])
+                    }
                     guard connections.add(channel, limit: configuration.maxConnections) else {
                         full.happened()
                         try channel.pipeline.syncOperations.addHandlers([
@@ -149,7 +169,12 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 }
                 listeners.append(listener.channel)
                 bound.append(listener.address)
-                logger.info("listening", metadata: ["address": "\(listener.address)"])
+                logger.info("listening", metadata: ["address": "\(listener.address)", "tls": "\(tls != nil)"])
+                if tls == nil, address.isReachableFromOtherHosts {
+                    logger.warning(
+                        "serving plain TCP on \(listener.address), which other hosts can reach: anyone on the network path reads every value and call, and a relay can inject calls into a logged-in connection (the authkey handshake does not reveal the key, but protects nothing after it); serve TLS (--tls-cert, --tls-key) or listen on 127.0.0.1"
+                    )
+                }
             }
         } catch {
             for listener in listeners { try? await listener.close() }

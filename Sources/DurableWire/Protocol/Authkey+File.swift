@@ -35,26 +35,21 @@ extension Authkey {
                 throw ManagerError(.valueError, "cannot create the authkey file \(path): \(String(cString: strerror(errno)))")
             }
         }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw ManagerError(.valueError, "cannot read the authkey file \(path): \(String(cString: strerror(errno))); pass --authkey-file or start the manager first")
-        }
-        defer { close(fd) }
-        var status = stat()
-        if fstat(fd, &status) == 0, status.st_mode & 0o027 != 0 {
-            let mode = String(status.st_mode & 0o777, radix: 8)
-            throw ManagerError(
-                .valueError,
-                "the authkey file \(path) has mode \(mode): other users can read or change it; run `chmod 600 \(path)` (or 640 to share it with a group)"
-            )
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-            guard bytes.count <= 1 << 20 else { throw ManagerError(.valueError, "the authkey file \(path) is over 1 MiB: is it the right file?") }
+        let bytes: [UInt8]
+        do {
+            bytes = try SmallFile.contents(of: path, secret: true)
+        } catch {
+            switch error {
+            case .unreadable(let reason):
+                throw ManagerError(.valueError, "cannot read the authkey file \(path): \(reason); pass --authkey-file or start the manager first")
+            case .exposed(let mode):
+                throw ManagerError(
+                    .valueError,
+                    "the authkey file \(path) has mode \(mode): other users can read or change it; run `chmod 600 \(path)` (or 640 to share it with a group)"
+                )
+            case .tooLarge:
+                throw ManagerError(.valueError, "the authkey file \(path) is over 1 MiB: is it the right file?")
+            }
         }
         guard !bytes.isEmpty else { throw ManagerError(.valueError, "the authkey file \(path) is empty") }
         self.init(bytes: bytes)

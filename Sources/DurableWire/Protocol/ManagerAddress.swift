@@ -14,6 +14,11 @@ public struct ManagerAddress: Sendable, Hashable, CustomStringConvertible {
 
     package let kind: Kind
 
+    /// A TCP address, which TLS protects; a Unix socket is protected by its file's permissions.
+    package var isTCP: Bool {
+        if case .tcp = kind { true } else { false }
+    }
+
     private init(kind: Kind) { self.kind = kind }
 
     /// A Unix domain socket at `path`.

@@ -65,6 +65,9 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         public static let journalFailure = Code("JournalFailure")
         /// The authkey did not match.
         public static let authenticationFailed = Code("AuthenticationFailed")
+        /// The TLS handshake failed: the manager's certificate did not verify, the manager
+        /// refused the client's, or one side does not speak TLS. Retrying does not help.
+        public static let tlsFailure = Code("TLSFailure")
         /// A frame or message broke the protocol.
         public static let protocolError = Code("ProtocolError")
         /// The caller cancelled the call before it completed.

@@ -24,11 +24,16 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private let ready: EventLoopPromise<UInt64>
     private var pending: [UInt64: Reply] = [:]
     private var context: ChannelHandlerContext?
+    /// The connection's TLS, which words a failed handshake for the caller; nil in clear.
+    private let tls: ClientTLS?
+    private let address: ManagerAddress
 
-    init(authkey: Authkey, sessionID: String, ready: EventLoopPromise<UInt64>) {
+    init(authkey: Authkey, sessionID: String, ready: EventLoopPromise<UInt64>, tls: ClientTLS?, address: ManagerAddress) {
         self.authkey = authkey
         self.sessionID = sessionID
         self.ready = ready
+        self.tls = tls
+        self.address = address
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -98,7 +103,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(error as? ManagerError ?? ManagerError(.connectionLost, "the connection to the manager failed: \(error)"))
+        if let tls, let failure = TLSFailure(error), !failure.isEndOfStream {
+            fail(tls.error(for: failure, at: address))
+        } else {
+            fail(error as? ManagerError ?? ManagerError(.connectionLost, "the connection to the manager failed: \(error)"))
+        }
         context.close(promise: nil)
     }
 

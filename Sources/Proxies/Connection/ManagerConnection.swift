@@ -30,6 +30,8 @@ public final class ManagerConnection: Sendable {
     private let liveProxies = Mutex<[UInt64: Int]>([:])
     private let nextRequestID = Atomic<UInt64>(1)
     private let authkey: Authkey
+    /// Made once at connect, so every reconnect speaks TLS with the same files.
+    private let tls: ClientTLS?
     private let maxFrameSize: Int
     /// How long calls wait for the manager to come back after the connection dropped.
     private let reconnectWindow: Duration
@@ -43,12 +45,13 @@ public final class ManagerConnection: Sendable {
     public var epoch: UInt64 { state.withLock { $0.link.epoch } }
 
     private init(
-        link: Link, address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int,
+        link: Link, address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
         reconnectWindow: Duration, handshakeTimeout: Duration
     ) {
         self.state = Mutex(State(link: link))
         self.address = address
         self.authkey = authkey
+        self.tls = tls
         self.sessionID = sessionID
         self.maxFrameSize = maxFrameSize
         self.reconnectWindow = reconnectWindow
@@ -64,37 +67,55 @@ public final class ManagerConnection: Sendable {
     /// - Parameters:
     ///   - address: Where the manager listens.
     ///   - authkey: The manager's authkey.
+    ///   - tls: TLS for a manager that serves it on this TCP address (`durablectl serve
+    ///     --tls-cert`): the manager's certificate is verified before the authkey handshake.
+    ///     Its files are read once, here.
     ///   - sessionID: The session to open or resume; a new random one by default.
     ///   - maxFrameSize: The largest reply accepted.
     ///   - reconnectWindow: How long a call waits for the manager to come back.
     ///   - handshakeTimeout: How long to wait for the manager to accept the connection and
     ///     the authkey: a stopped or wedged manager is given up on after it.
-    /// - Throws: ``ManagerError`` with `.authenticationFailed` for a wrong key, `.connectionLost`
-    ///   when nothing listens there or nothing answers in time.
+    /// - Throws: ``ManagerError`` with `.authenticationFailed` for a wrong key, `.tlsFailure`
+    ///   when the TLS handshake fails (the manager's certificate does not verify, the manager
+    ///   refuses this client's, or it does not serve TLS), `.valueError` for an unusable TLS
+    ///   file, `.connectionLost` when nothing listens there or nothing answers in time.
+    ///
+    /// ```swift
+    /// let connection = try await ManagerConnection.connect(
+    ///     to: .hostname("127.0.0.1", port: 50000), authkey: key, tls: .init(trustRootsPath: "ca.pem")
+    /// )
+    /// ```
     public static func connect(
         to address: ManagerAddress,
         authkey: Authkey,
+        tls: TLS? = nil,
         sessionID: String = randomSessionID(),
         maxFrameSize: Int = 64 << 20,
         reconnectWindow: Duration = .seconds(30),
         handshakeTimeout: Duration = .seconds(10)
     ) async throws(ManagerError) -> ManagerConnection {
-        let link = try await open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout)
+        let prepared = try tls?.prepare(for: address)
+        let link = try await open(
+            address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
+        )
         return ManagerConnection(
-            link: link, address: address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize,
+            link: link, address: address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize,
             reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout
         )
     }
 
     private static func open(
-        _ address: ManagerAddress, authkey: Authkey, sessionID: String, maxFrameSize: Int, timeout: Duration
+        _ address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int, timeout: Duration
     ) async throws(ManagerError) -> Link {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let ready = loop.makePromise(of: UInt64.self)
         let (seconds, attoseconds) = timeout.components
         let limit = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        // A manager that serves TLS waits for this client's TLS hello, and this client for its
+        // challenge: in clear, that is a silence, not an error.
+        let tlsHint = address.isTCP && tls == nil ? ", or does it serve TLS (connect with its CA, --tls-ca)?" : "?"
         let expiry = loop.scheduleTask(in: limit) {
-            ready.fail(ManagerError(.connectionLost, "the manager at \(address) did not answer within \(timeout); is it stopped or overloaded?"))
+            ready.fail(ManagerError(.connectionLost, "the manager at \(address) did not answer within \(timeout); is it stopped or overloaded\(tlsHint)"))
         }
         ready.futureResult.whenComplete { _ in expiry.cancel() }
         let bootstrap = ClientBootstrap(group: loop)
@@ -102,10 +123,11 @@ public final class ManagerConnection: Sendable {
             .connectTimeout(limit)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler()) }
                     try channel.pipeline.syncOperations.addHandlers([
                         MessageToByteHandler(MessageFrameEncoder()),
                         ByteToMessageHandler(MessageFrameDecoder(maxFrameSize: maxFrameSize, maxValueDepth: ValueNesting.stored)),
-                        ClientConnectionHandler(authkey: authkey, sessionID: sessionID, ready: ready),
+                        ClientConnectionHandler(authkey: authkey, sessionID: sessionID, ready: ready, tls: tls, address: address),
                     ])
                 }
             }
@@ -163,14 +185,17 @@ public final class ManagerConnection: Sendable {
         var pause = Duration.milliseconds(20)
         while true {
             do {
-                let link = try await Self.open(address, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout)
+                let link = try await Self.open(
+                    address, authkey: authkey, tls: tls, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
+                )
                 let held = liveProxies.withLock { proxies in
                     Value.map(.init(uniqueKeysWithValues: proxies.map { (Value.int(Int64(bitPattern: $0.key)), Value.int(Int64($0.value))) }))
                 }
                 _ = try await send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
                 state.withLock { $0.link = link }
                 return link
-            } catch where error.code == .authenticationFailed {
+            } catch where error.code == .authenticationFailed || error.code == .tlsFailure {
+                // Neither a wrong key nor a certificate that does not verify heals by waiting.
                 throw error
             } catch {
                 guard clock.now + pause < deadline, !state.withLock({ $0.closed }) else {

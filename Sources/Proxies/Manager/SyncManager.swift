@@ -67,17 +67,35 @@ public final class SyncManager: Sendable {
 
     /// Connects to a running manager: by default the one `durablectl serve` runs in the
     /// default ``StateFolder``.
-    /// - Throws: ``ManagerError`` `.authenticationFailed` for a wrong key, `.connectionLost`
-    ///   when nothing listens at `address`.
-    /// - Parameter reconnectWindow: How long a call waits for the manager to come back when the
-    ///   connection drops (a restart of the manager); proxies keep working once it is back. Zero
-    ///   makes every call after a drop fail at once with `.connectionLost`.
+    ///
+    /// ```swift
+    /// // A manager on another host that serves TLS (`durablectl serve --tls-cert ... --tls-key ...`):
+    /// let manager = try await SyncManager.connect(
+    ///     to: .hostname("jobs.example.com", port: 50000),
+    ///     authkey: try Authkey(contentsOf: "/etc/jobs/authkey"),
+    ///     tls: .init(trustRootsPath: "/etc/jobs/ca.pem")
+    /// )
+    /// ```
+    /// - Parameters:
+    ///   - address: Where the manager listens.
+    ///   - authkey: The manager's authkey.
+    ///   - tls: TLS for a TCP address the manager serves it on: the manager's certificate must
+    ///     be signed by the CA given and name the host; reconnects use it too. Nil speaks in
+    ///     clear.
+    ///   - reconnectWindow: How long a call waits for the manager to come back when the
+    ///     connection drops (a restart of the manager); proxies keep working once it is back.
+    ///     Zero makes every call after a drop fail at once with `.connectionLost`.
+    /// - Throws: ``ManagerError`` `.authenticationFailed` for a wrong key, `.tlsFailure` when
+    ///   the TLS handshake fails (the message says which certificate was refused),
+    ///   `.connectionLost` when nothing listens at `address`.
     public static func connect(
         to address: ManagerAddress = StateFolder.default.socketAddress,
         authkey: Authkey,
+        tls: ManagerConnection.TLS? = nil,
         reconnectWindow: Duration = .seconds(30)
     ) async throws -> SyncManager {
-        SyncManager(connection: try await ManagerConnection.connect(to: address, authkey: authkey, reconnectWindow: reconnectWindow), process: nil)
+        let connection = try await ManagerConnection.connect(to: address, authkey: authkey, tls: tls, reconnectWindow: reconnectWindow)
+        return SyncManager(connection: connection, process: nil)
     }
 
     /// The process id of the manager this client started, or nil when it connected to one.

@@ -15,7 +15,8 @@ struct Call: AsyncParsableCommand {
 
             Exit codes: 0 done, 64 the object does not expose METHOD, 65 an ARG is not JSON or \
             not what the method takes, 66 no such object (or key), 69 the manager cannot be \
-            reached or does not answer, 77 wrong authkey, 70 another failure of the call (its \
+            reached or does not answer, 77 wrong authkey or a TLS certificate refused (either \
+            side's), 70 another failure of the call (its \
             error on stderr).
 
             Examples:

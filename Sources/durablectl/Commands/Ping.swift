@@ -6,11 +6,13 @@ struct Ping: AsyncParsableCommand {
         abstract: "Check that a manager answers, and show its epoch, uptime, clients and objects.",
         discussion: """
             Exits 0 when the manager answers, 69 when it cannot be reached or does not answer \
-            within --timeout, 77 on a wrong authkey.
+            within --timeout, 77 on a wrong authkey or a TLS certificate refused (the manager's \
+            did not verify against --tls-ca, or the manager refused this client's).
 
             Examples:
               durablectl ping
               durablectl ping --connect tcp:127.0.0.1:50000 --authkey-file ./authkey --json
+              durablectl ping --connect tcp:jobs.example.com:50000 --authkey-file ./authkey --tls-ca ./ca.pem
             """
     )
 

@@ -16,6 +16,30 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the manager to accept the connection and the authkey.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp(
+        "Speak TLS to a manager that serves it (serve --tls-cert): trust the CA certificates in this PEM file, and only them, to have signed its certificate, which must name the --connect host.",
+        valueName: "path"))
+    var tlsCa: String?
+
+    @Option(help: ArgumentHelp("This client's PEM certificate, for a manager that requires one (serve --tls-ca). Needs --tls-key and --tls-ca.", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert, unencrypted, mode 0600 (0640 at most).", valueName: "path"))
+    var tlsKey: String?
+
+    /// The TLS options come as a set, and only for a TCP address.
+    func validate() throws {
+        if tlsCert != nil || tlsKey != nil {
+            guard tlsCert != nil, tlsKey != nil else { throw ValidationError("--tls-cert and --tls-key go together: a client certificate and its private key") }
+            guard tlsCa != nil else { throw ValidationError("--tls-cert needs --tls-ca, the CA that signed the manager's certificate") }
+        }
+        // The default address is the state folder's Unix socket; a malformed one is reported by open().
+        let isUnixSocket = connect.map { (try? ManagerAddress(parsing: $0))?.isTCP == false } ?? true
+        if tlsCa != nil, isUnixSocket {
+            throw ValidationError("--tls-ca is for a TCP address (--connect tcp:HOST:PORT); a manager serves its Unix sockets without TLS")
+        }
+    }
+
     /// Connects and authenticates, or fails with `ConnectionLost` (exit 69) when the manager
     /// does not answer within `timeout`: a stopped or wedged process, not only a closed socket.
     func open() async throws -> ManagerConnection {
@@ -28,7 +52,19 @@ struct ConnectionOptions: ParsableArguments {
         }
         let authkey = try Authkey(contentsOf: authkeyPath)
         return try await ManagerConnection.connect(
-            to: address, authkey: authkey, handshakeTimeout: .milliseconds(Int64(timeout * 1000))
+            to: address, authkey: authkey, tls: try tls(),
+            handshakeTimeout: .milliseconds(Int64(timeout * 1000))
         )
+    }
+
+    /// The TLS the options ask for; a file that is not there is `66` like a missing authkey.
+    private func tls() throws -> ManagerConnection.TLS? {
+        guard let tlsCa else { return nil }
+        for (option, path) in [("--tls-ca", tlsCa), ("--tls-cert", tlsCert), ("--tls-key", tlsKey)] {
+            guard let path, access(path, R_OK) != 0 else { continue }
+            printError("durablectl: cannot read \(option) \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(66)
+        }
+        return ManagerConnection.TLS(trustRootsPath: tlsCa, certificateChainPath: tlsCert, privateKeyPath: tlsKey)
     }
 }

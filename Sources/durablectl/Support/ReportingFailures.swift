@@ -24,7 +24,7 @@ private func exitCode(for code: ManagerError.Code) -> Int32 {
     switch code {
     case .notExposed: 64             // EX_USAGE
     case .connectionLost: 69        // EX_UNAVAILABLE
-    case .authenticationFailed: 77  // EX_NOPERM
+    case .authenticationFailed, .tlsFailure: 77  // EX_NOPERM
     case .valueError, .wrongType: 65 // EX_DATAERR
     case .unknownObject, .lostInRestart, .keyError: 66 // EX_NOINPUT
     default: 70                     // EX_SOFTWARE

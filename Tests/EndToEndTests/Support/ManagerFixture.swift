@@ -16,10 +16,26 @@ final class ManagerFixture: Sendable {
     /// The executable, then its arguments.
     private let arguments: [String]
     private let capturesStandardError: Bool
-    private let current: Mutex<ChildProcess>
+    private let current: Mutex<Running>
+
+    /// A manager process and the addresses it printed once it listened.
+    private struct Running: Sendable {
+        let process: ChildProcess
+        let addresses: [ManagerAddress]
+    }
 
     /// The manager process now running: a new one after each ``restart()``.
-    var process: ChildProcess { current.withLock { $0 } }
+    var process: ChildProcess { current.withLock { $0.process } }
+
+    /// The first TCP address the running manager listens on (`--listen tcp:127.0.0.1:0` in the
+    /// extra arguments), with the port it was given.
+    func tcpAddress() throws -> ManagerAddress {
+        let addresses = current.withLock { $0.addresses }
+        guard let tcp = addresses.first(where: { "\($0)".hasPrefix("tcp:") }) else {
+            throw FixtureError("the manager listens on no TCP address: \(addresses)")
+        }
+        return tcp
+    }
 
     /// Starts `durablectl serve` (or `executable serve`, a custom manager) and waits until it listens. With `captureStandardError` its
     /// log lines are kept for ``ChildProcess/standardErrorLines()`` instead of shown. With
@@ -38,27 +54,29 @@ final class ManagerFixture: Sendable {
             executable, "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
             "--log-level", logLevel, "--session-grace", "0.5",
         ] + extraArguments
-        let process = try await launch(arguments, folder: folder, captureStandardError: captureStandardError)
+        let running = try await launch(arguments, folder: folder, captureStandardError: captureStandardError)
         return ManagerFixture(
             folder: folder, address: address, authkeyPath: authkeyPath, journalPath: journalPath,
-            arguments: arguments, capturesStandardError: captureStandardError, process: process
+            arguments: arguments, capturesStandardError: captureStandardError, running: running
         )
     }
 
-    private static func launch(_ arguments: [String], folder: String, captureStandardError: Bool) async throws -> ChildProcess {
+    private static func launch(_ arguments: [String], folder: String, captureStandardError: Bool) async throws -> Running {
         let process = try ChildProcess(
             arguments[0], Array(arguments.dropFirst()), environment: ["DURABLE_MANAGER_HOME": folder], captureStandardError: captureStandardError
         )
-        guard let ready = await process.nextLine(), ready.contains("listening") else {
+        // "DurableManager listening on unix:/tmp/x/manager.sock tcp:127.0.0.1:41234"
+        guard let ready = await process.nextLine(), let marker = ready.firstRange(of: "listening on ") else {
             let status = await process.waitForExit(timeout: .seconds(1))
             throw FixtureError("the manager did not start (exit status \(status)) \(process.standardErrorText())")
         }
-        return process
+        let addresses = try ready[marker.upperBound...].split(separator: " ").map { try ManagerAddress(parsing: String($0)) }
+        return Running(process: process, addresses: addresses)
     }
 
     private init(
         folder: String, address: ManagerAddress, authkeyPath: String, journalPath: String,
-        arguments: [String], capturesStandardError: Bool, process: ChildProcess
+        arguments: [String], capturesStandardError: Bool, running: Running
     ) {
         self.folder = folder
         self.address = address
@@ -66,7 +84,7 @@ final class ManagerFixture: Sendable {
         self.journalPath = journalPath
         self.arguments = arguments
         self.capturesStandardError = capturesStandardError
-        self.current = Mutex(process)
+        self.current = Mutex(running)
     }
 
     var pid: Int32 { process.pid }

@@ -2,8 +2,8 @@ import DurableWire
 import Foundation
 import NIOCore
 
-/// A client that writes raw bytes to a manager's Unix socket, for the bad-input tests: it can
-/// send what the real client never would.
+/// A client that writes raw bytes to a manager's Unix socket (or a TCP port on 127.0.0.1), for
+/// the bad-input tests: it can send what the real client never would.
 final class RawConnection {
     private let fd: Int32
     /// The id ``call(_:_:_:owner:)`` used last; a test that picks its own ids picks them above it.
@@ -24,7 +24,36 @@ final class RawConnection {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Connects to `port` on 127.0.0.1.
+    init(tcpPort port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw FixtureError("cannot connect to 127.0.0.1:\(port): errno \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { close(fd) }
+
+    /// Everything the manager sends until it closes the connection; throws if it is still open
+    /// after 10 s of silence.
+    func readUntilClosed() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got == 0 || (got < 0 && errno == ECONNRESET) { return bytes }
+            if got < 0, errno == EAGAIN { throw FixtureError("the manager kept the connection open and silent for 10 s") }
+            guard got > 0 else { throw FixtureError("read failed: errno \(errno)") }
+            bytes += chunk[0..<got]
+        }
+    }
 
     /// Ends the connection as a client that goes away would (the descriptor stays open until
     /// deinit, so its number cannot be reused under this object).
