@@ -348,51 +348,6 @@ extension Value {
     }
 }
 
-extension Result where Failure == ManagerError {
-    fileprivate var isSuccess: Bool {
-        if case .success = self { true } else { false }
-    }
-
-    /// The error's code; nil for a success.
-    fileprivate var errorCode: ManagerError.Code? {
-        if case .failure(let error) = self { error.code } else { nil }
-    }
-}
-
-/// Starts a manager process, runs `body` with it, and stops it however `body` ends.
-private func withManagerProcess(_ body: (ManagerFixture) async throws -> Void) async throws {
-    let manager = try await ManagerFixture.start()
-    do {
-        try await body(manager)
-    } catch {
-        await manager.stop()
-        throw error
-    }
-    await manager.stop()
-}
-
-/// Runs `check` on a new connection now, after SIGKILL and a restart (state replayed from the
-/// journal), and after a clean stop and a restart (state read from the checkpoint), with words
-/// for its messages that say which.
-private func expectAcrossRestarts(
-    _ manager: ManagerFixture, sourceLocation: SourceLocation = #_sourceLocation,
-    _ check: (RawConnection, String) throws -> Void
-) async throws {
-    try check(try manager.rawConnection(), "before any restart")
-    await manager.kill()
-    try await manager.restart()
-    try check(try manager.rawConnection(), "after a kill and a restart")
-    #expect(await manager.terminate() == 0, "the clean stop failed", sourceLocation: sourceLocation)
-    try await manager.restart()
-    try check(try manager.rawConnection(), "after a clean stop and a restart")
-}
-
-/// The manager process is alive and answers a new client.
-private func expectServing(_ manager: ManagerFixture, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    #expect(processExists(manager.pid), "the manager process is gone", sourceLocation: sourceLocation)
-    #expect(try manager.rawConnection().call(0, "ping").isSuccess, sourceLocation: sourceLocation)
-}
-
 /// The names in the manager's `objects` list, in id order.
 private func objectNames(_ objects: Value) -> [String] {
     guard case .array(let entries) = objects else { return [] }

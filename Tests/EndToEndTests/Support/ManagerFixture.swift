@@ -40,18 +40,21 @@ final class ManagerFixture: Sendable {
     /// Starts `durablectl serve` (or `executable serve`, a custom manager) and waits until it listens. With `captureStandardError` its
     /// log lines are kept for ``ChildProcess/standardErrorLines()`` instead of shown. With
     /// `journalPath` it serves that existing journal (which ``stop()`` leaves where it is)
-    /// instead of a new `manager.sqlite` in its folder.
+    /// instead of a new `manager.sqlite` in its folder. With a `launcher`, such as
+    /// `["/usr/bin/prlimit", "--nofile=48:48"]`, that command runs the manager: it must `exec` it,
+    /// so that ``pid`` is the manager's.
     static func start(
         extraArguments: [String] = [], logLevel: String = "warning", captureStandardError: Bool = false,
-        journalPath existingJournal: String? = nil, executable: String = "durablectl"
+        journalPath existingJournal: String? = nil, executable: String = "durablectl", launcher: [String] = []
     ) async throws -> ManagerFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let address = ManagerAddress.unixDomainSocket(path: folder + "/manager.sock")
         let authkeyPath = folder + "/authkey"
         let journalPath = existingJournal ?? folder + "/manager.sqlite"
-        let arguments = [
-            executable, "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
+        let command = launcher.isEmpty ? [executable] : launcher + [ChildProcess.buildFolder.appendingPathComponent(executable).path]
+        let arguments = command + [
+            "serve", "--listen", "\(address)", "--authkey-file", authkeyPath, "--journal", journalPath,
             "--log-level", logLevel, "--session-grace", "0.5",
         ] + extraArguments
         let running = try await launch(arguments, folder: folder, captureStandardError: captureStandardError)
@@ -119,11 +122,21 @@ final class ManagerFixture: Sendable {
         return await process.waitForExit(timeout: timeout)
     }
 
-    /// Starts a new manager on the same socket, authkey, journal and arguments, once the
-    /// previous process is gone (after ``kill()`` or ``terminate(timeout:)``).
-    func restart() async throws {
-        let next = try await Self.launch(arguments, folder: folder, captureStandardError: capturesStandardError)
+    /// Starts a new manager on the same socket, authkey, journal and arguments (and
+    /// `extraArguments` this once), once the previous process is gone (after ``kill()`` or
+    /// ``terminate(timeout:)``).
+    func restart(extraArguments: [String] = []) async throws {
+        let next = try await Self.launch(arguments + extraArguments, folder: folder, captureStandardError: capturesStandardError)
         current.withLock { $0 = next }
+    }
+
+    /// Runs `durablectl serve` on the same files and arguments (and `extraArguments`) to its
+    /// end, once the previous process is gone: for a start that must be refused, whose exit
+    /// status and stderr it returns. A start that is not refused serves until the run's timeout
+    /// and fails the test.
+    func refusedStart(extraArguments: [String] = []) async throws -> DurablectlRun {
+        precondition(arguments[0] == "durablectl", "refusedStart runs durablectl, not a custom manager or a launcher")
+        return try await DurablectlRun.run(Array(arguments.dropFirst()) + extraArguments, home: folder, timeout: .seconds(30))
     }
 
     /// Stops the manager by its pid (SIGTERM, then SIGKILL if it lingers) and removes its files.

@@ -1,6 +1,9 @@
 import DurableWire
 import Foundation
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A client that writes raw bytes to a manager's Unix socket (or a TCP port on 127.0.0.1), for
 /// the bad-input tests: it can send what the real client never would.
@@ -69,17 +72,55 @@ final class RawConnection {
     }
 
     func send(_ message: WireMessage) throws {
+        try sendRaw(Self.frame(message))
+    }
+
+    /// `message` as the manager reads it: a 4-byte big-endian length, then the body.
+    static func frame(_ message: WireMessage) -> [UInt8] {
         var body = ByteBuffer()
         message.write(to: &body)
-        var frame = ByteBuffer()
-        frame.writeInteger(UInt32(body.readableBytes))
-        frame.writeBuffer(&body)
-        try sendRaw(Array(frame.readableBytesView))
+        return frame(body: Array(body.readableBytesView))
+    }
+
+    /// `body` behind its length prefix.
+    static func frame(body: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init) + body
     }
 
     func sendRaw(_ bytes: [UInt8]) throws {
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw FixtureError("short write") }
+    }
+
+    /// Writes as much of `bytes` as the manager takes, without ever blocking: until all is
+    /// written, the manager closes the connection, or the socket takes nothing for `stall` (the
+    /// manager stopped reading).
+    /// - Returns: How many bytes went.
+    func sendWhileAccepted(_ bytes: [UInt8], stall: Duration = .seconds(2)) async -> Int {
+        var sent = 0
+        var lastProgress = ContinuousClock.now
+        while sent < bytes.count {
+            let chunk = min(bytes.count - sent, 1 << 16)
+            // MSG_NOSIGNAL: a manager that closed the connection is an error here, not a SIGPIPE
+            // that would end the test process.
+            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, chunk, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if written > 0 {
+                sent += written
+                lastProgress = .now
+                continue
+            }
+            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK, ContinuousClock.now - lastProgress < stall else { break }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return sent
+    }
+
+    /// Whether the manager has sent something (or closed the connection) within `timeout`: an
+    /// accepted connection gets its challenge at once, one still in the listen backlog nothing.
+    func isReadable(within timeout: Duration) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return poll(&descriptor, 1, milliseconds) == 1
     }
 
     /// Sends a request under the next id and returns its reply, which must be the next message:
