@@ -173,10 +173,15 @@ public struct ServeCommand: AsyncParsableCommand {
         for address in addresses {
             if case .unix(let path) = address.kind { try StateFolder.createParentFolders(of: path) }
         }
-        var configuration = ManagerServer.Configuration(
-            addresses: addresses,
-            authkey: try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
-        )
+        let authkey: Authkey
+        do {
+            authkey = try Authkey(contentsOf: authkeyFile ?? folder.authkeyPath, create: true)
+        } catch {
+            // An unsafe or unreadable key file: the data is wrong, as `ping` says it (65).
+            Self.printError(error.message)
+            throw ExitCode(65)
+        }
+        var configuration = ManagerServer.Configuration(addresses: addresses, authkey: authkey)
         configuration.types = types
         configuration.tls = try tlsSettings()
         let mode = Durability(name: durability) ?? .normal

@@ -191,9 +191,7 @@ struct HostilePeersTests {
             #expect(result.errorMessage?.contains("bytes of memory") == true, "\(result)")
             // 16 times the frame for the values, and room for the frame itself, which the
             // manager buffers whole (twice while its buffer grows), and for the allocator.
-            withKnownIssue("the budget counts each decoded Value, not the array's doubled capacity: at its growth past 2^23 items the old and new buffers (256 MiB each) are both live") {
-                #expect(growth < 18 * frame.count + 32 * Self.mebibyte, "grew \(growth.mebibytes)")
-            }
+            #expect(growth < 18 * frame.count + 32 * Self.mebibyte, "grew \(growth.mebibytes)")
             // The frame was read to its end: the connection goes on.
             #expect(try raw.call(list, "append", [.null]).isSuccess)
             #expect(try raw.call(list, "__len__") == .success(1))
@@ -278,12 +276,7 @@ struct HostilePeersTests {
             let share = (after.cpuTime - before.cpuTime) / (ContinuousClock.now - started)
             print("out of file descriptors with \(served.count) clients served and \(waiting.count) waiting: the manager used \(Int(share * 100))% of a core")
             // Intermittent only because a busy machine may give the spinning loop less than 30%.
-            withKnownIssue(
-                "the accept backoff never pauses: NIO leaves the listener's read pending when the first accept4 of a read fails with EMFILE, so epoll reports it again at once and AcceptBackoffHandler's read(context:) is never called",
-                isIntermittent: true
-            ) {
-                #expect(share < 0.3)
-            }
+            #expect(share < 0.3)
             for connection in served {
                 #expect(try connection.call(0, "ping").isSuccess)
             }
@@ -345,9 +338,7 @@ struct HostilePeersTests {
             ], home: serveFolder)
             #expect(serve.status != 0, "\(serve.summary)")
             #expect(serve.standardError.contains(path) && serve.standardError.contains(file.advice), "\(serve.summary)")
-            withKnownIssue("serve reports the refusal through ArgumentParser ('Error: ValueError: ...', exit 1), not as the one line starting 'durablectl: ' that the README promises for every failure") {
-                #expect(serve.standardError.hasPrefix("durablectl: ") && serve.standardError.split(separator: "\n").count == 1, "\(serve.summary)")
-            }
+            #expect(serve.standardError.hasPrefix("durablectl: ") && serve.standardError.split(separator: "\n").count == 1, "\(serve.summary)")
             #expect(!FileManager.default.fileExists(atPath: serveFolder + "/manager.sqlite"), "a refused serve made a journal")
 
             let ping = try await DurablectlRun.run(["ping", "--connect", "\(manager.address)", "--authkey-file", path], home: manager.folder)

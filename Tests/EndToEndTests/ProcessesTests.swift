@@ -55,7 +55,7 @@ struct ProcessesTests {
 
     @Test func twoProcessesContendForALock() async throws {
         let manager = try await ManagerFixture.start()
-        let holder = try manager.client("hold-lock", "printer", "1.0")
+        let holder = try manager.client("hold-lock", "printer", "3.0")
         #expect(await holder.nextLine() == "acquired")
         // A short timed acquire fails while the other process holds the lock...
         let impatient = try manager.client("acquire-lock", "printer", "0.2")

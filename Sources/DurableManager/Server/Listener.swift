@@ -17,18 +17,15 @@ enum Listener {
         logger: Logger,
         childInitializer: @escaping @Sendable (any Channel) throws -> Void
     ) async throws -> (channel: any Channel, address: ManagerAddress) {
-        // Out of file descriptors (or memory), accepting fails at once and again: the backoff
-        // pauses accepting for a second instead of spinning, and says so.
+        // Out of file descriptors (or memory), accepting fails at once and again: the listener
+        // pauses for a second instead of spinning, and says so.
         let exhausted = RateLimitedWarning("cannot accept connections: the process is out of file descriptors or memory; accepting pauses 1 s at a time (raise `ulimit -n`, or lower --max-connections)", logger: logger)
         let bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                        exhausted.happened(["error": "\(error)"])
-                        return .seconds(1)
-                    })
+                    try channel.pipeline.syncOperations.addHandler(AcceptPause(warning: exhausted))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -12,9 +12,10 @@ extension ByteBuffer {
         case array = 7, map = 8, reference = 9
     }
 
-    /// The most items an array or map reserves room for before reading them. A count is only
-    /// checked against the bytes left, and every level of a nested frame may claim all of them,
-    /// so reserving whole counts would let one forged frame reserve depth × size × 32 bytes.
+    /// The most items an array or map reserves room for before reading them, when no memory
+    /// budget bounds the read. A count is only checked against the bytes left, and every level of
+    /// a nested frame may claim all of them, so reserving whole counts would let one forged frame
+    /// reserve depth × size × 32 bytes; under a budget, each reservation is charged first.
     private static let maxReservedItems = 1024
 
     /// Appends `value` in the binary encoding.
@@ -66,7 +67,7 @@ extension ByteBuffer {
     ///     is read with ``ValueNesting/accepted``, what the manager wrote (the journal, replies)
     ///     with ``ValueNesting/stored``, the default.
     ///   - maxMemory: How many bytes of memory the decoded value may take. A value of tiny items
-    ///     takes far more memory than bytes (a null is 1 byte encoded, a 24-byte ``Value`` decoded),
+    ///     takes far more memory than bytes (a null is 1 byte encoded, a 32-byte ``Value`` decoded),
     ///     so a reader of untrusted bytes bounds it; the count is checked before each allocation.
     /// - Throws: ``ValueCodingError`` when the bytes are not a value, or would take more memory.
     public mutating func readValue(maxDepth: Int = ValueNesting.stored, maxMemory: Int = .max) throws(ValueCodingError) -> Value {
@@ -120,19 +121,26 @@ extension ByteBuffer {
             return .bytes(bytes)
         case .array:
             guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
-            try charge(Self.heapHeader)
             let count = try readLength()
+            // The whole array is charged before it is allocated, at once: grown item by item, it
+            // would hold its old and new storage together at every doubling.
+            try charge(Self.heapHeader + count * MemoryLayout<Value>.stride)
             var items: [Value] = []
-            items.reserveCapacity(Swift.min(count, Self.maxReservedItems))
-            for _ in 0..<count { items.append(try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)) }
+            items.reserveCapacity(maxMemory == .max ? Swift.min(count, Self.maxReservedItems) : count)
+            for _ in 0..<count {
+                // The item's own Value is paid for with the array's storage.
+                budget += MemoryLayout<Value>.stride
+                items.append(try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory))
+            }
             return .array(items)
         case .map:
             guard depth < maxDepth else { throw .tooDeep(limit: maxDepth) }
-            try charge(3 * Self.heapHeader)
             let count = try readLength(minimumBytesPerItem: 2)
-            var entries = OrderedDictionary<Value, Value>(minimumCapacity: Swift.min(count, Self.maxReservedItems))
+            // As for an array: keys, values and the hash table, charged before they are allocated.
+            try charge(3 * Self.heapHeader + count * (2 * MemoryLayout<Value>.stride + Self.mapEntryOverhead))
+            var entries = OrderedDictionary<Value, Value>(minimumCapacity: maxMemory == .max ? Swift.min(count, Self.maxReservedItems) : count)
             for _ in 0..<count {
-                try charge(Self.mapEntryOverhead)
+                budget += 2 * MemoryLayout<Value>.stride
                 let key = try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)
                 entries[key] = try readValue(depth: depth + 1, maxDepth: maxDepth, budget: &budget, maxMemory: maxMemory)
             }

@@ -21,7 +21,7 @@ package struct MessageFrameDecoder: ByteToMessageDecoder {
 
     /// Decoding a frame takes at most this many bytes of memory per byte of the frame (or
     /// ``minimumMemory`` for a small one): strings, bytes and doubles take about what they
-    /// weigh, and a frame of millions of nulls or booleans, which would take 24 times its size,
+    /// weigh, and a frame of millions of nulls or booleans, which would take 32 times its size,
     /// is refused instead.
     package static let memoryPerByte = 16
     package static let minimumMemory = 1 << 20
