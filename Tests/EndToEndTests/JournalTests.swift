@@ -277,7 +277,7 @@ struct JournalFileTests {
             do {
                 try await status.set("latest", value)
                 acknowledged = value
-            } catch let error as ManagerError {
+            } catch {
                 failure = error
                 break
             }

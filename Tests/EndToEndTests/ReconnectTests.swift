@@ -16,6 +16,7 @@ struct ReconnectTests {
         let scratch: ListProxy<String> = try await client.list()
         try await scratch.append("x")
         let lock = try await client.lock("printer")
+        let anonymousLock = try await client.lock()
         let epoch = client.connection.epoch
 
         await manager.kill()
@@ -27,7 +28,11 @@ struct ReconnectTests {
         // Past the restart's grace period (0.5 s here) the anonymous list is still referenced.
         try await Task.sleep(for: .seconds(1))
         #expect(try await scratch.copy() == ["x"])
-        await #expect { _ = try await lock.locked() } throws: { ($0 as? ManagerError)?.code == .lostInRestart }
+        // A named lock, which the restart lost, is opened again by its name; an anonymous one,
+        // which nothing names, is lost.
+        #expect(try await lock.locked() == false)
+        #expect(lock.reference.epoch == client.connection.epoch)
+        await #expect { _ = try await anonymousLock.locked() } throws: { ($0 as? ManagerError)?.code == .lostInRestart }
         await client.shutdown()
         await manager.stop()
     }

@@ -55,6 +55,34 @@ do {
         say("waiting")
         let timeout = rest.count > 1 ? Duration.milliseconds(Int(Double(rest[1])! * 1000)) : nil
         say("got \(try await queue.get(timeout: timeout))")
+    case "named-primitives":
+        // named-primitives ROUNDS: a worker that uses a named Lock, Semaphore and Event each
+        // round, with the library's own reconnection, across restarts of the manager. It retries
+        // a step whose call was lost in flight (ConnectionLost) and handles nothing else: a
+        // LostInRestart would end it with an error.
+        let patient = try await SyncManager.connect(to: address, authkey: authkey)
+        let lock = try await patient.lock("np-lock")
+        let semaphore = try await patient.semaphore("np-semaphore", value: 2)
+        let event = try await patient.event("np-event")
+        let progress = try await patient.dict("np-progress", keys: String.self, values: Int.self)
+        for round in 0..<Int(rest[0])! {
+            while true {
+                do {
+                    try await lock.withLock { try await progress.set("round", round) }
+                    try await semaphore.acquire()
+                    try await semaphore.release()
+                    try await event.set()
+                    guard try await event.isSet() else { throw ManagerError(.valueError, "the event was not set") }
+                    try await event.clear()
+                    break
+                } catch let error as ManagerError where error.code == .connectionLost {
+                    say("lost \(round)")
+                }
+            }
+            say("round \(round)")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        say("done")
     case "hold-lock":
         // hold-lock LOCK SECONDS: acquires, holds, releases.
         let lock = try await manager.lock(rest[0])
@@ -99,10 +127,10 @@ do {
                         case "put": try await objects.queue.put(item)
                         default: try await objects.namespace.set(worker, value)
                         }
-                    } catch let error as ManagerError where error.code == .connectionLost {
+                    } catch where error.code == .connectionLost {
                         say("lost \(op) \(item)")
                         throw error
-                    } catch let error as ManagerError {
+                    } catch {
                         say("error \(op) \(item) \(error.code) \(error.message)")
                         exit(1)
                     }
@@ -124,12 +152,12 @@ do {
                 do {
                     let item = try await objects.queue.get(timeout: .seconds(1))
                     say("ack get \(item)")
-                } catch let error as ManagerError where error.code == .empty {
+                } catch where error.code == .empty {
                     continue
-                } catch let error as ManagerError where error.code == .connectionLost {
+                } catch where error.code == .connectionLost {
                     say("lost get")
                     break
-                } catch let error as ManagerError {
+                } catch {
                     say("error get \(error.code) \(error.message)")
                     exit(1)
                 }
@@ -182,7 +210,7 @@ func crashSession(_ connection: inout SyncManager) async -> CrashObjects? {
         say("connected")
         try await go.wait()
         return objects
-    } catch let error as ManagerError where error.code == .connectionLost {
+    } catch where error.code == .connectionLost {
         say("lost wait")
     } catch {
         say("error wait \(error)")

@@ -101,6 +101,16 @@ extension ManagerError {
         ManagerError(.wrongType, "\(method) takes \(expected), got \(got.kindName) \(got)")
     }
 
+    /// The one wording of a lost connection: where, why, and whether the call had been sent, so
+    /// that a caller knows if it may have been applied.
+    package static func connectionLost(to address: ManagerAddress, because reason: String, inFlight: Bool) -> ManagerError {
+        ManagerError(
+            .connectionLost,
+            "the connection to the manager at \(address) was lost (\(reason)); "
+                + (inFlight ? "this call was in flight: it may or may not have been applied" : "this call was not sent")
+        )
+    }
+
     /// The method was called with the wrong number of arguments.
     public static func arity(method: String, expected: String, got: Int) -> ManagerError {
         ManagerError(.wrongType, "\(method) takes \(expected) argument(s), got \(got)")

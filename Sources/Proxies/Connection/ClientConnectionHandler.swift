@@ -61,9 +61,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(message), promise: nil)
     }
 
+    /// Why a call could not be sent.
     private var closedError: ManagerError {
-        if case .closed(let error) = state { return error }
-        return ManagerError(.connectionLost, "the connection to the manager is not open")
+        guard case .closed(let error) = state else {
+            return .connectionLost(to: address, because: "the connection is not open yet", inFlight: false)
+        }
+        return error.code == .connectionLost ? .connectionLost(to: address, because: error.message, inFlight: false) : error
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -98,7 +101,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(ManagerError(.connectionLost, "the connection to the manager closed"))
+        fail(ManagerError(.connectionLost, "the connection closed"))
         context.fireChannelInactive()
     }
 
@@ -106,18 +109,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         if let tls, let failure = TLSFailure(error), !failure.isEndOfStream {
             fail(tls.error(for: failure, at: address))
         } else {
-            fail(error as? ManagerError ?? ManagerError(.connectionLost, "the connection to the manager failed: \(error)"))
+            fail(error as? ManagerError ?? ManagerError(.connectionLost, "the connection failed: \(error)"))
         }
         context.close(promise: nil)
     }
 
-    /// Fails the handshake and every call in flight with the first reason the connection ended.
+    /// Fails the handshake and every call in flight with the first reason the connection ended;
+    /// a lost connection tells each call it was in flight.
     private func fail(_ error: ManagerError) {
         if case .closed = state { return }
         state = .closed(error)
         ready.fail(error)
         let waiting = pending
         pending = [:]
-        for reply in waiting.values { reply.resume(returning: .failure(error)) }
+        let replyError = error.code == .connectionLost ? .connectionLost(to: address, because: error.message, inFlight: true) : error
+        for reply in waiting.values { reply.resume(returning: .failure(replyError)) }
     }
 }

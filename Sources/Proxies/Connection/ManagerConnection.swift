@@ -1,4 +1,5 @@
 public import DurableWire
+public import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -38,6 +39,9 @@ public final class ManagerConnection: Sendable {
     private let handshakeTimeout: Duration
     /// This client's session: the same one across reconnects.
     public let sessionID: String
+    private let logger: Logger
+    /// What happened to the connection, for ``events``.
+    let eventSource = ConnectionEvents()
     /// Where the manager listens.
     public let address: ManagerAddress
 
@@ -46,7 +50,7 @@ public final class ManagerConnection: Sendable {
 
     private init(
         link: Link, address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
-        reconnectWindow: Duration, handshakeTimeout: Duration
+        reconnectWindow: Duration, handshakeTimeout: Duration, logger: Logger
     ) {
         self.state = Mutex(State(link: link))
         self.address = address
@@ -56,6 +60,33 @@ public final class ManagerConnection: Sendable {
         self.maxFrameSize = maxFrameSize
         self.reconnectWindow = reconnectWindow
         self.handshakeTimeout = handshakeTimeout
+        self.logger = logger
+        watch(link)
+    }
+
+    /// What happens to this connection from now on: drops, reconnections, restarts of the
+    /// manager, locks lost in a restart. Each call makes a new sequence; it ends when the
+    /// connection is closed.
+    public var events: AsyncStream<ConnectionEvent> { eventSource.stream() }
+
+    /// Reports `event` to every listener, and to the log.
+    func report(_ event: ConnectionEvent) {
+        let level: Logger.Level = event.kind == .reconnected ? .info : .warning
+        logger.log(level: level, "\(event.message)", metadata: ["event": "\(event.kind)", "epoch": "\(event.epoch)", "address": "\(address)"])
+        eventSource.emit(event)
+    }
+
+    /// Notices when `link` drops, and starts getting it back at once: calls find it ready, and
+    /// the manager hears from this session again within its grace period.
+    private func watch(_ link: Link) {
+        link.channel.closeFuture.whenComplete { [weak self] _ in
+            guard let self, !self.state.withLock({ $0.closed }) else { return }
+            self.report(ConnectionEvent(
+                kind: .disconnected, epoch: link.epoch, previousEpoch: link.epoch, object: nil,
+                message: "the connection to the manager at \(self.address) dropped; reconnecting for up to \(self.reconnectWindow)"
+            ))
+            Task { _ = try? await self.currentLink() }
+        }
     }
 
     /// Connects and runs the authkey handshake.
@@ -92,7 +123,8 @@ public final class ManagerConnection: Sendable {
         sessionID: String = randomSessionID(),
         maxFrameSize: Int = 64 << 20,
         reconnectWindow: Duration = .seconds(30),
-        handshakeTimeout: Duration = .seconds(10)
+        handshakeTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(ManagerError) -> ManagerConnection {
         let prepared = try tls?.prepare(for: address)
         let link = try await open(
@@ -100,7 +132,7 @@ public final class ManagerConnection: Sendable {
         )
         return ManagerConnection(
             link: link, address: address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize,
-            reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout
+            reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout, logger: logger
         )
     }
 
@@ -144,24 +176,27 @@ public final class ManagerConnection: Sendable {
             // before its handler is looked up: the refusal is the reason, not the missing handler.
             do {
                 _ = try await ready.futureResult.get()
-            } catch let refusal as ManagerError {
+            } catch let refusal as ManagerError where refusal.code != .connectionLost {
                 throw refusal
             } catch {}
-            throw ManagerError(.connectionLost, "cannot connect to a manager at \(address): \(error)")
+            throw .connectionLost(to: address, because: "cannot connect: \(error)", inFlight: false)
         }
         do {
             let epoch = try await ready.futureResult.get()
             return Link(channel: channel, handler: handler, epoch: epoch)
         } catch {
             try? await channel.close()
-            throw error as? ManagerError ?? ManagerError(.connectionLost, "the handshake with \(address) failed: \(error)")
+            guard let refusal = error as? ManagerError, refusal.code != .connectionLost else {
+                throw .connectionLost(to: address, because: "the handshake failed: \((error as? ManagerError)?.message ?? "\(error)")", inFlight: false)
+            }
+            throw refusal
         }
     }
 
     /// The open link, reconnecting first if the channel went down.
     private func currentLink() async throws(ManagerError) -> Link {
         let (link, closed) = state.withLock { ($0.link, $0.closed) }
-        if closed { throw ManagerError(.connectionLost, "the connection to \(address) was closed by this client") }
+        if closed { throw .connectionLost(to: address, because: "this client closed it", inFlight: false) }
         if link.channel.isActive { return link }
         let reconnect = state.withLock { state in
             if let running = state.reconnecting { return running }
@@ -172,7 +207,7 @@ public final class ManagerConnection: Sendable {
         do {
             return try await reconnect.value
         } catch {
-            throw error as? ManagerError ?? ManagerError(.connectionLost, "cannot reconnect to \(address): \(error)")
+            throw error as? ManagerError ?? .connectionLost(to: address, because: "cannot reconnect: \(error)", inFlight: false)
         }
     }
 
@@ -180,6 +215,7 @@ public final class ManagerConnection: Sendable {
     /// tells the manager which objects this process still holds proxies to.
     private func reconnect() async throws -> Link {
         defer { state.withLock { $0.reconnecting = nil } }
+        let previousEpoch = epoch
         let clock = ContinuousClock()
         let deadline = clock.now + reconnectWindow
         var pause = Duration.milliseconds(20)
@@ -193,13 +229,29 @@ public final class ManagerConnection: Sendable {
                 }
                 _ = try await send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
                 state.withLock { $0.link = link }
+                watch(link)
+                if link.epoch == previousEpoch {
+                    report(ConnectionEvent(
+                        kind: .reconnected, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
+                        message: "reconnected to the manager at \(address), which did not restart"
+                    ))
+                } else {
+                    report(ConnectionEvent(
+                        kind: .managerRestarted, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
+                        message: "reconnected to the manager at \(address), which restarted (epoch \(previousEpoch) -> \(link.epoch)): durable objects are as they were; in-memory ones came back empty, named ones reopen by themselves"
+                    ))
+                }
                 return link
             } catch where error.code == .authenticationFailed || error.code == .tlsFailure {
                 // Neither a wrong key nor a certificate that does not verify heals by waiting.
                 throw error
             } catch {
                 guard clock.now + pause < deadline, !state.withLock({ $0.closed }) else {
-                    throw ManagerError(.connectionLost, "the manager at \(address) did not come back within \(reconnectWindow): \(error)")
+                    let reason = "the manager did not come back within \(reconnectWindow): \(error.message)"
+                    if !state.withLock({ $0.closed }) {
+                        report(ConnectionEvent(kind: .gaveUp, epoch: previousEpoch, previousEpoch: previousEpoch, object: nil, message: "\(reason); the next call tries again"))
+                    }
+                    throw ManagerError.connectionLost(to: address, because: reason, inFlight: false)
                 }
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(1))
@@ -239,12 +291,21 @@ public final class ManagerConnection: Sendable {
 
     /// Where decoding finds the connection, so that references in replies become proxies.
     static let userInfoKey = CodingUserInfoKey(rawValue: "DurableManager.connection")!
+    /// Where decoding finds the name an object was opened by, for the proxy's handle.
+    static let openedNameKey = CodingUserInfoKey(rawValue: "DurableManager.openedName")!
 
-    /// Decodes replies on this connection.
-    var decoder: ValueDecoder {
+    /// Decodes a reply on this connection: references in it become proxies.
+    /// - Parameter opened: The name and creator's arguments of the object the reply opened.
+    /// - Throws: ``ManagerError`` `TypeError` when the reply is not a `type`.
+    func decode<T: Decodable>(_ type: T.Type, from value: Value, opened: OpenedName? = nil) throws(ManagerError) -> T {
         var decoder = ValueDecoder()
         decoder.userInfo[Self.userInfoKey] = self
-        return decoder
+        if let opened { decoder.userInfo[Self.openedNameKey] = opened }
+        do {
+            return try decoder.decode(type, from: value)
+        } catch {
+            throw ManagerError(.wrongType, "the manager's reply cannot be read as \(type): \(error)")
+        }
     }
 
     /// A proxy to `objectID` was made in this process.
@@ -257,6 +318,12 @@ public final class ManagerConnection: Sendable {
         liveProxies.withLock { proxies in
             if let count = proxies[objectID], count > 1 { proxies[objectID] = count - 1 } else { proxies[objectID] = nil }
         }
+        forget(objectID)
+    }
+
+    /// Tells the manager this client holds one proxy fewer to `objectID` than it counted, without
+    /// changing this process's own count (a named object opened twice at once after a restart).
+    func forget(_ objectID: UInt64) {
         let handler = state.withLock { $0.link.handler }
         handler.eventLoop.execute { handler.value.sendOneWay(.release(objects: [objectID])) }
     }
@@ -268,6 +335,7 @@ public final class ManagerConnection: Sendable {
             return state.link.channel
         }
         try? await channel.close()
+        eventSource.finish()
     }
 
     /// Lock ownership follows the calling task, as a Python lock's follows the thread: two tasks

@@ -1,4 +1,5 @@
 public import DurableWire
+public import Logging
 import Synchronization
 
 /// A client of a manager: opens and creates shared objects and hands out typed proxies.
@@ -36,6 +37,8 @@ public final class SyncManager: Sendable {
         public var logLevel = "warning"
         /// More `durablectl serve` arguments.
         public var extraArguments: [String] = []
+        /// Where the connection logs its drops and reconnections (``ConnectionEvent``); silent by default.
+        public var logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init() {}
     }
@@ -56,7 +59,7 @@ public final class SyncManager: Sendable {
         let authkey = Authkey.random()
         let process = try await ManagerProcess.spawn(options, authkey: authkey)
         do {
-            let connection = try await ManagerConnection.connect(to: process.address, authkey: authkey)
+            let connection = try await ManagerConnection.connect(to: process.address, authkey: authkey, logger: options.logger)
             return SyncManager(connection: connection, process: process)
         } catch {
             process.closeStdin()
@@ -66,11 +69,16 @@ public final class SyncManager: Sendable {
     }
 
     /// Connects to a running manager: by default the one `durablectl serve` runs in the
-    /// default ``StateFolder``.
+    /// default ``StateFolder``, with the authkey it keeps there, as every `durablectl` command does.
     ///
     /// ```swift
+    /// import Proxies
+    ///
+    /// // The manager `durablectl serve` runs, found as durablectl finds it:
+    /// let local = try await SyncManager.connect()
+    ///
     /// // A manager on another host that serves TLS (`durablectl serve --tls-cert ... --tls-key ...`):
-    /// let manager = try await SyncManager.connect(
+    /// let remote = try await SyncManager.connect(
     ///     to: .hostname("jobs.example.com", port: 50000),
     ///     authkey: try Authkey(contentsOf: "/etc/jobs/authkey"),
     ///     tls: .init(trustRootsPath: "/etc/jobs/ca.pem")
@@ -78,7 +86,8 @@ public final class SyncManager: Sendable {
     /// ```
     /// - Parameters:
     ///   - address: Where the manager listens.
-    ///   - authkey: The manager's authkey.
+    ///   - authkey: The manager's authkey; nil reads the state folder's `authkey` file.
+    ///   - logger: Where drops and reconnections are logged (``ConnectionEvent``); silent by default.
     ///   - tls: TLS for a TCP address the manager serves it on: the manager's certificate must
     ///     be signed by the CA given and name the host; reconnects use it too. Nil speaks in
     ///     clear.
@@ -90,13 +99,34 @@ public final class SyncManager: Sendable {
     ///   `.connectionLost` when nothing listens at `address`.
     public static func connect(
         to address: ManagerAddress = StateFolder.default.socketAddress,
-        authkey: Authkey,
+        authkey: Authkey? = nil,
         tls: ManagerConnection.TLS? = nil,
-        reconnectWindow: Duration = .seconds(30)
-    ) async throws -> SyncManager {
-        let connection = try await ManagerConnection.connect(to: address, authkey: authkey, tls: tls, reconnectWindow: reconnectWindow)
+        reconnectWindow: Duration = .seconds(30),
+        logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws(ManagerError) -> SyncManager {
+        let key: Authkey
+        if let authkey { key = authkey } else { key = try Authkey(contentsOf: StateFolder.default.authkeyPath) }
+        let connection = try await ManagerConnection.connect(
+            to: address, authkey: key, tls: tls, reconnectWindow: reconnectWindow, logger: logger
+        )
         return SyncManager(connection: connection, process: nil)
     }
+
+    /// What happens to the connection from now on: drops, reconnections, restarts of the manager
+    /// (and with them, in-memory objects lost), locks lost in a restart. Each access makes a new
+    /// sequence; it ends when the manager is shut down.
+    ///
+    /// ```swift
+    /// import Proxies
+    ///
+    /// let manager = try await SyncManager.connect()
+    /// Task {
+    ///     for await event in manager.events {
+    ///         print(event)   // managerRestarted: reconnected to the manager at ..., which restarted (epoch 3 -> 4) ...
+    ///     }
+    /// }
+    /// ```
+    public var events: AsyncStream<ConnectionEvent> { connection.events }
 
     /// The process id of the manager this client started, or nil when it connected to one.
     public var managerProcessID: Int32? { process?.pid }
@@ -120,26 +150,26 @@ public final class SyncManager: Sendable {
     }
 
     /// Asks the manager at the other end to shut down cleanly, whoever started it.
-    public func stopManager() async throws {
+    public func stopManager() async throws(ManagerError) {
         _ = try await connection.call(0, "shutdown", [])
     }
 
     /// Checkpoints the manager's journal now: every object's state is written and the journal
     /// before it dropped, so a restart replays nothing that came before.
     /// - Throws: ``ManagerError`` `.journalFailure` when it cannot be written.
-    public func checkpoint() async throws {
+    public func checkpoint() async throws(ManagerError) {
         _ = try await connection.call(0, "checkpoint", [])
     }
 
     /// The manager's epoch, uptime, connected clients and object count.
-    public func ping() async throws -> Value {
+    public func ping() async throws(ManagerError) -> Value {
         try await connection.call(0, "ping", [])
     }
 
     /// Unbinds `name`: the object lives on while a proxy or another object refers to it.
     /// - Returns: Whether the name was bound.
     @discardableResult
-    public func delete(_ name: String) async throws -> Bool {
+    public func delete(_ name: String) async throws(ManagerError) -> Bool {
         guard case .bool(let found) = try await connection.call(0, "delete", [.string(name)]) else { return false }
         return found
     }
@@ -152,7 +182,7 @@ public final class SyncManager: Sendable {
     /// try await foo.call("bar")
     /// ```
     /// - Throws: ``ManagerError`` `ValueError` when the manager registers no such type.
-    public func create(_ typeID: String, name: String? = nil, arguments: [Value] = []) async throws -> AutoProxy {
+    public func create(_ typeID: String, name: String? = nil, arguments: [Value] = []) async throws(ManagerError) -> AutoProxy {
         try await create(typeID, name: name, arguments: arguments, as: AutoProxy.self)
     }
 
@@ -161,13 +191,13 @@ public final class SyncManager: Sendable {
     ///   - type: The proxy type, which names the registered type.
     ///   - name: Nil for a new anonymous object.
     ///   - arguments: The creator's arguments when the object is new.
-    public func open<Proxy: SharedObjectProxy>(_ type: Proxy.Type, name: String?, arguments: [Value] = []) async throws -> Proxy {
+    public func open<Proxy: SharedObjectProxy>(_ type: Proxy.Type, name: String?, arguments: [Value] = []) async throws(ManagerError) -> Proxy {
         try await create(Proxy.typeID, name: name, arguments: arguments, as: Proxy.self)
     }
 
-    private func create<Proxy: Decodable>(_ typeID: String, name: String?, arguments: [Value], as proxy: Proxy.Type) async throws -> Proxy {
+    private func create<Proxy: Decodable>(_ typeID: String, name: String?, arguments: [Value], as proxy: Proxy.Type) async throws(ManagerError) -> Proxy {
         let reply = try await connection.call(0, "create", [.string(typeID), name.map(Value.string) ?? .null, .array(arguments)])
-        return try connection.decoder.decode(proxy, from: reply)
+        return try connection.decode(proxy, from: reply, opened: name.map { OpenedName(name: $0, arguments: arguments) })
     }
 }
 

@@ -1,14 +1,23 @@
-import DurableWire
+public import DurableWire
 
 /// A proxy to something acquired and released: Lock, RLock, Semaphore, BoundedSemaphore,
 /// Condition. Ownership is per task, as a Python lock's is per thread.
 ///
 /// ```swift
+/// import Proxies
+///
+/// func printReport() async throws {}
+///
+/// let manager = try await SyncManager.connect()
 /// let lock = try await manager.lock("printer")
 /// try await lock.withLock {
 ///     try await printReport()
 /// }
 /// ```
+///
+/// Locks live in the manager's memory: a restart of the manager frees them. A proxy to a
+/// named one opens the lock of that name in the new run by itself; a holder learns that its
+/// hold ended through ``SyncManager/events`` (``ConnectionEvent/Kind/lockLostInRestart``).
 public protocol AcquirerProxy: SharedObjectProxy {}
 
 extension AcquirerProxy {
@@ -16,27 +25,61 @@ extension AcquirerProxy {
     /// it does not wait.
     /// - Returns: Whether it was acquired.
     @discardableResult
-    public func acquire(blocking: Bool = true, timeout: Duration? = nil) async throws -> Bool {
+    public func acquire(blocking: Bool = true, timeout: Duration? = nil) async throws(ManagerError) -> Bool {
         try handle.decode(Bool.self, from: try await handle.callMethod("acquire", [.bool(blocking), timeout.timeoutValue]))
     }
 
     /// Releases.
     /// - Throws: ``ManagerError`` `.notOwner` for a lock this task does not hold; `.valueError`
     ///   for a BoundedSemaphore released past its initial value.
-    public func release() async throws {
+    public func release() async throws(ManagerError) {
         try await handle.call("release")
     }
 
     /// Runs `body` while holding this, and releases however `body` ends.
+    ///
+    /// Once `body` has run, its result is returned (or its error thrown) whatever becomes of
+    /// the release, so a caller that retries on failure never runs the body twice: a release
+    /// that cannot happen because the manager restarted meanwhile (which freed the lock) is
+    /// reported as ``ConnectionEvent/Kind/lockLostInRestart`` on ``SyncManager/events``, and a
+    /// release lost with a dropped connection is sent again once it is back.
+    /// - Throws: ``ManagerError`` when the acquire fails (the body did not run), or what `body` throws.
     public func withLock<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         try await acquire()
+        let epoch = handle.connection.epoch
+        let result: Result
         do {
-            let result = try await body()
-            try await release()
-            return result
+            result = try await body()
         } catch {
-            try? await release()
+            await releaseHeld(since: epoch)
             throw error
+        }
+        await releaseHeld(since: epoch)
+        return result
+    }
+
+    /// Releases what `withLock` acquired in run `epoch` of the manager, and reports rather than
+    /// throws what keeps the release from happening.
+    private func releaseHeld(since epoch: UInt64) async {
+        var resent = false
+        while true {
+            do {
+                try await release()
+                return
+            } catch where handle.connection.epoch != epoch {
+                // The lock belonged to a run of the manager that is gone: the restart released it.
+                handle.connection.report(ConnectionEvent(
+                    kind: .lockLostInRestart, epoch: handle.connection.epoch, previousEpoch: epoch, object: reference,
+                    message: "\(reference.typeID) \(handle.name.map { "'\($0)'" } ?? "\(reference)") was released by a restart of the manager while withLock's body ran; another process may have held it meanwhile"
+                ))
+                return
+            } catch where error.code == .connectionLost && !resent {
+                resent = true
+            } catch {
+                // A release sent again after a drop finds the first one went through (NotOwner),
+                // or the connection did not come back: either way the body's outcome stands.
+                return
+            }
         }
     }
 }
@@ -48,7 +91,7 @@ public struct LockProxy: AcquirerProxy {
     public init(handle: ProxyHandle) { self.handle = handle }
 
     /// Whether anyone holds the lock.
-    public func locked() async throws -> Bool {
+    public func locked() async throws(ManagerError) -> Bool {
         try await handle.call("locked", returning: Bool.self)
     }
 }
@@ -67,12 +110,12 @@ public struct SemaphoreProxy: AcquirerProxy {
     public init(handle: ProxyHandle) { self.handle = handle }
 
     /// Gives back `count` permits.
-    public func release(_ count: Int) async throws {
+    public func release(_ count: Int) async throws(ManagerError) {
         try await handle.call("release", count)
     }
 
     /// The permits available now.
-    public func value() async throws -> Int {
+    public func value() async throws(ManagerError) -> Int {
         try await handle.call("get_value", returning: Int.self)
     }
 }
@@ -84,7 +127,7 @@ public struct BoundedSemaphoreProxy: AcquirerProxy {
     public init(handle: ProxyHandle) { self.handle = handle }
 
     /// The permits available now.
-    public func value() async throws -> Int {
+    public func value() async throws(ManagerError) -> Int {
         try await handle.call("get_value", returning: Int.self)
     }
 }

@@ -33,14 +33,15 @@ public struct AutoProxy: Sendable, Codable {
     }
 
     /// Calls `method` with `Encodable` arguments and ignores the result.
-    public func call(_ method: String, _ arguments: any Encodable...) async throws {
-        _ = try await handle.callMethod(method, arguments.map { try handle.encode($0) })
+    public func call(_ method: String, _ arguments: any Encodable...) async throws(ManagerError) {
+        _ = try await handle.callMethod(method, try arguments.map { (argument) throws(ManagerError) in try handle.encode(argument) })
     }
 
     /// Calls `method` with `Encodable` arguments and decodes the result as `type`: a proxy
     /// type (``AutoProxy`` or a typed one) when the method returns a shared object.
-    public func call<Result: Decodable>(_ method: String, _ arguments: any Encodable..., returning type: Result.Type) async throws -> Result {
-        try handle.decode(type, from: try await handle.callMethod(method, arguments.map { try handle.encode($0) }))
+    public func call<Result: Decodable>(_ method: String, _ arguments: any Encodable..., returning type: Result.Type) async throws(ManagerError) -> Result {
+        let values = try arguments.map { (argument) throws(ManagerError) in try handle.encode(argument) }
+        return try handle.decode(type, from: try await handle.callMethod(method, values))
     }
 
     /// Writes the reference, which is what a manager stores for a proxy.

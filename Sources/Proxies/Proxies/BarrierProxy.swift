@@ -1,4 +1,4 @@
-import DurableWire
+public import DurableWire
 
 /// A proxy to a shared `Barrier`: `wait` returns once `parties` callers have arrived.
 ///
@@ -16,22 +16,22 @@ public struct BarrierProxy: SharedObjectProxy {
     /// - Throws: ``ManagerError`` `.brokenBarrier` when the barrier is broken, aborted or reset,
     ///   or a wait timed out (which breaks it).
     @discardableResult
-    public func wait(timeout: Duration? = nil) async throws -> Int {
+    public func wait(timeout: Duration? = nil) async throws(ManagerError) -> Int {
         try handle.decode(Int.self, from: try await handle.callMethod("wait", [timeout.timeoutValue]))
     }
 
     /// Breaks the barrier for current waiters and makes it whole again for new ones.
-    public func reset() async throws { try await handle.call("reset") }
+    public func reset() async throws(ManagerError) { try await handle.call("reset") }
 
     /// Breaks the barrier: current and future waiters get `.brokenBarrier` until `reset`.
-    public func abort() async throws { try await handle.call("abort") }
+    public func abort() async throws(ManagerError) { try await handle.call("abort") }
 
     /// The number of callers needed to pass.
-    public func parties() async throws -> Int { try await handle.call("parties", returning: Int.self) }
+    public func parties() async throws(ManagerError) -> Int { try await handle.call("parties", returning: Int.self) }
 
     /// The number of callers waiting now.
-    public func nWaiting() async throws -> Int { try await handle.call("n_waiting", returning: Int.self) }
+    public func nWaiting() async throws(ManagerError) -> Int { try await handle.call("n_waiting", returning: Int.self) }
 
     /// Whether the barrier is broken.
-    public func isBroken() async throws -> Bool { try await handle.call("broken", returning: Bool.self) }
+    public func isBroken() async throws(ManagerError) -> Bool { try await handle.call("broken", returning: Bool.self) }
 }

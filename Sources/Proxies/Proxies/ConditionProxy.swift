@@ -1,4 +1,4 @@
-import DurableWire
+public import DurableWire
 
 /// A proxy to a shared `Condition`.
 ///
@@ -17,13 +17,14 @@ public struct ConditionProxy: AcquirerProxy {
     /// - Returns: `true` when notified, `false` when the timeout passed.
     /// - Throws: ``ManagerError`` `.notOwner` when this task does not hold the lock.
     @discardableResult
-    public func wait(timeout: Duration? = nil) async throws -> Bool {
+    public func wait(timeout: Duration? = nil) async throws(ManagerError) -> Bool {
         try handle.decode(Bool.self, from: try await handle.callMethod("wait", [timeout.timeoutValue]))
     }
 
     /// Waits until `predicate` holds, checking it after each notify, up to `timeout` in all.
     /// The predicate runs here, in the client, as Python's proxy runs it.
     /// - Returns: The predicate's last answer.
+    /// - Throws: ``ManagerError`` from a wait, or what `predicate` throws.
     public func wait(for predicate: () async throws -> Bool, timeout: Duration? = nil) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now + $0 }
@@ -37,12 +38,12 @@ public struct ConditionProxy: AcquirerProxy {
 
     /// Wakes up to `count` waiters.
     /// - Throws: ``ManagerError`` `.notOwner` when this task does not hold the lock.
-    public func notify(_ count: Int = 1) async throws {
+    public func notify(_ count: Int = 1) async throws(ManagerError) {
         try await handle.call("notify", count)
     }
 
     /// Wakes every waiter.
-    public func notifyAll() async throws {
+    public func notifyAll() async throws(ManagerError) {
         try await handle.call("notify_all")
     }
 }

@@ -1,4 +1,4 @@
-import DurableWire
+public import DurableWire
 
 /// A proxy to a shared `Event`: a flag that other processes wait for.
 ///
@@ -12,18 +12,18 @@ public struct EventProxy: SharedObjectProxy {
     public init(handle: ProxyHandle) { self.handle = handle }
 
     /// Sets the flag and wakes every waiter.
-    public func set() async throws { try await handle.call("set") }
+    public func set() async throws(ManagerError) { try await handle.call("set") }
 
     /// Clears the flag.
-    public func clear() async throws { try await handle.call("clear") }
+    public func clear() async throws(ManagerError) { try await handle.call("clear") }
 
     /// Whether the flag is set.
-    public func isSet() async throws -> Bool { try await handle.call("is_set", returning: Bool.self) }
+    public func isSet() async throws(ManagerError) -> Bool { try await handle.call("is_set", returning: Bool.self) }
 
     /// Waits until the flag is set, up to `timeout`.
     /// - Returns: `true` when set, `false` when the timeout passed.
     @discardableResult
-    public func wait(timeout: Duration? = nil) async throws -> Bool {
+    public func wait(timeout: Duration? = nil) async throws(ManagerError) -> Bool {
         try handle.decode(Bool.self, from: try await handle.callMethod("wait", [timeout.timeoutValue]))
     }
 }

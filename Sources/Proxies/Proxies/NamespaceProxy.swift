@@ -24,11 +24,11 @@ public struct NamespaceProxy: SharedObjectProxy {
     /// Reads attribute `name`; Python's `ns.name`.
     /// - Throws: ``ManagerError`` `.attributeError` when it is not set.
     public subscript(dynamicMember name: String) -> Value {
-        get async throws { try await value(name) }
+        get async throws(ManagerError) { try await value(name) }
     }
 
     /// Reads attribute `name` as a raw value.
-    public func value(_ name: String) async throws -> Value {
+    public func value(_ name: String) async throws(ManagerError) -> Value {
         if name.hasPrefix("_") {
             guard let value = local.get(name) else {
                 throw ManagerError(.attributeError, "this proxy has no local attribute '\(name)'")
@@ -39,12 +39,12 @@ public struct NamespaceProxy: SharedObjectProxy {
     }
 
     /// Reads attribute `name` as `type`.
-    public func get<T: Decodable>(_ name: String, as type: T.Type) async throws -> T {
+    public func get<T: Decodable>(_ name: String, as type: T.Type) async throws(ManagerError) -> T {
         try handle.decode(type, from: try await value(name))
     }
 
     /// Sets attribute `name`; Python's `ns.name = value`.
-    public func set(_ name: String, _ value: some Encodable) async throws {
+    public func set(_ name: String, _ value: some Encodable) async throws(ManagerError) {
         if name.hasPrefix("_") {
             local.set(name, try handle.encode(value))
         } else {
@@ -54,7 +54,7 @@ public struct NamespaceProxy: SharedObjectProxy {
 
     /// Removes attribute `name`; Python's `del ns.name`.
     /// - Throws: ``ManagerError`` `.attributeError` when it is not set.
-    public func delete(_ name: String) async throws {
+    public func delete(_ name: String) async throws(ManagerError) {
         if name.hasPrefix("_") {
             guard local.remove(name) else { throw ManagerError(.attributeError, "this proxy has no local attribute '\(name)'") }
         } else {
@@ -63,7 +63,7 @@ public struct NamespaceProxy: SharedObjectProxy {
     }
 
     /// Every shared attribute, in the order they were first set.
-    public func attributes() async throws -> [(name: String, value: Value)] {
+    public func attributes() async throws(ManagerError) -> [(name: String, value: Value)] {
         guard case .map(let entries) = try await handle.callMethod("_getvalue") else { return [] }
         return entries.compactMap { key, value in
             guard case .string(let name) = key else { return nil }
@@ -72,7 +72,7 @@ public struct NamespaceProxy: SharedObjectProxy {
     }
 
     /// The shared attributes as Python shows a namespace: `Namespace(x=10, y='hello')`.
-    public func describe() async throws -> String {
+    public func describe() async throws(ManagerError) -> String {
         let shown = try await attributes().map { "\($0.name)=\($0.value.pythonRepr)" }
         return "Namespace(\(shown.joined(separator: ", ")))"
     }

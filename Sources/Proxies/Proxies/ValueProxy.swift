@@ -1,4 +1,4 @@
-import DurableWire
+public import DurableWire
 
 /// A proxy to a shared `Value`: one value, read and written whole.
 ///
@@ -11,7 +11,7 @@ public struct ValueProxy<Wrapped: Codable & Sendable>: SharedObjectProxy {
     public let handle: ProxyHandle
     public init(handle: ProxyHandle) { self.handle = handle }
 
-    public func get() async throws -> Wrapped { try await handle.call("get", returning: Wrapped.self) }
+    public func get() async throws(ManagerError) -> Wrapped { try await handle.call("get", returning: Wrapped.self) }
 
-    public func set(_ value: Wrapped) async throws { try await handle.call("set", value) }
+    public func set(_ value: Wrapped) async throws(ManagerError) { try await handle.call("set", value) }
 }

@@ -200,16 +200,19 @@ struct CrashState {
         )
         if drainQueue {
             var items: [String] = []
-            while true {
-                do {
-                    items.append(try await queue.getNowait())
-                } catch let error as ManagerError where error.code == .empty {
-                    break
-                }
-            }
+            while let item = try await Self.next(from: queue) { items.append(item) }
             state.drained = items
         }
         return state
+    }
+
+    /// The queue's next item, or nil once it is empty.
+    private static func next(from queue: QueueProxy<String>) async throws(ManagerError) -> String? {
+        do {
+            return try await queue.getNowait()
+        } catch where error.code == .empty {
+            return nil
+        }
     }
 }
 
