@@ -17,11 +17,12 @@ struct Durablectl: AsyncParsableCommand {
               durablectl ping
               durablectl shutdown
               durablectl objects
+              durablectl sessions
               durablectl journal --follow
               durablectl bench --op dict_set --clients 8 --total 40000
             """,
         subcommands: [
-            ServeCommand.self, Ping.self, Shutdown.self, Call.self,
+            ServeCommand.self, Ping.self, Sessions.self, Shutdown.self, Call.self,
             Objects.self, Show.self, JournalLog.self, Stats.self, Verify.self,
             Checkpoint.self, Export.self, Import.self, Bench.self,
         ]

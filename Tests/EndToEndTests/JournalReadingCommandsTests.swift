@@ -130,9 +130,19 @@ struct JournalReadingCommandsTests {
         #expect(stats["path"] as? String == manager.journalPath, "\(context)", sourceLocation: sourceLocation)
         #expect(jsonInt(stats["schemaVersion"]) == (try database.schemaVersion()), "\(context)", sourceLocation: sourceLocation)
         #expect(jsonInt(stats["epoch"]) == (try database.managerState("epoch")), "\(context)", sourceLocation: sourceLocation)
-        #expect(jsonBool(stats["cleanShutdown"]) == clean, "\(context)", sourceLocation: sourceLocation)
+        // The journal's flag is 0 both while running and after a crash: `state` tells them apart.
         #expect((try database.managerState("clean_shutdown")) == (clean ? 1 : 0), "the journal's own flag \(after)", sourceLocation: sourceLocation)
+        let state = running ? "running" : clean ? "stoppedCleanly" : "stoppedUncleanly"
+        #expect(stats["state"] as? String == state, "\(context)", sourceLocation: sourceLocation)
+        #expect(stats["cleanShutdown"] == nil, "the field that read as a crash while running is gone: \(context)", sourceLocation: sourceLocation)
         #expect(jsonBool(stats["running"]) == running, "\(context)", sourceLocation: sourceLocation)
+        if running {
+            #expect(jsonInt(stats["managerPid"]) == Int(manager.pid), "\(context)", sourceLocation: sourceLocation)
+            #expect(isNull(stats["nextStartReplays"]), "\(context)", sourceLocation: sourceLocation)
+        } else {
+            #expect(isNull(stats["managerPid"]), "\(context)", sourceLocation: sourceLocation)
+            #expect(jsonInt(stats["nextStartReplays"]) == seqs.count, "\(context)", sourceLocation: sourceLocation)
+        }
         #expect(jsonInt(stats["records"]) == seqs.count, "\(context)", sourceLocation: sourceLocation)
         if let first = seqs.first {
             #expect(jsonInt(stats["firstSeq"]) == first, "\(context)", sourceLocation: sourceLocation)
@@ -169,6 +179,16 @@ struct JournalReadingCommandsTests {
             #expect(line.contains(": "), "not a key: value line \(after): \(line)", sourceLocation: sourceLocation)
         }
         #expect(human.lines.contains { $0.contains(manager.journalPath) }, "\(after): \(human.output)", sourceLocation: sourceLocation)
+        // One sentence for the three states, which cannot be misread.
+        let sentence = if running {
+            "state: running (pid \(manager.pid))"
+        } else if clean {
+            "state: stopped cleanly: the next start replays \(seqs.isEmpty ? "nothing" : "\(seqs.count) records")"
+        } else {
+            "state: stopped without a clean stop (crashed or killed): the next start replays \(seqs.count) records"
+        }
+        #expect(human.lines.first == sentence, "\(after): \(human.output)", sourceLocation: sourceLocation)
+        #expect(!human.lines.contains { $0.hasPrefix("cleanShutdown:") || $0.hasPrefix("running:") }, "\(after): \(human.output)", sourceLocation: sourceLocation)
     }
 
     /// `show` of every object, by name, `#ID` and plain ID.
@@ -322,8 +342,14 @@ struct JournalReadingCommandsTests {
         let records = try all.jsonLines()
         #expect(records.map { jsonInt($0["seq"]) } == seqs, "every record, oldest first")
         let now = Date().timeIntervalSince1970
+        // First the manager's start: object 0, op start, one map of what the start found.
+        let start = try #require(records.first)
+        #expect(jsonInt(start["object"]) == 0 && start["op"] as? String == "start", "\(canonicalJSON(start))")
+        let found = try #require((start["args"] as? [Any])?.first as? [String: Any], "\(canonicalJSON(start))")
+        #expect(jsonInt(found["epoch"]) == 1 && jsonInt(found["pid"]) == Int(manager.pid), "\(canonicalJSON(start))")
+        #expect(found["lastStop"] as? String == "none" && jsonInt(found["replayed"]) == 0, "a new journal: \(canonicalJSON(start))")
         let byID = Dictionary(uniqueKeysWithValues: samples.expected.map { (Int(samples.ids[$0.label]!), $0) })
-        for record in records {
+        for record in records.dropFirst() {
             let context = canonicalJSON(record)
             #expect(jsonDouble(record["time"]).map { $0 >= began - 1 && $0 <= now + 1 } == true, "\(context)")
             let object = try #require(jsonInt(record["object"]).flatMap { byID[$0] }, "a record of no sample object: \(context)")
@@ -407,9 +433,10 @@ struct JournalReadingCommandsTests {
         let anonymousLines = try await run(manager, "journal", "--object", "#\(anonymous)", "--journal", manager.journalPath)
         #expect(anonymousLines.lines.map { columns($0, leading: 4)[2] } == ["#\(anonymous)", "#\(anonymous)"], "\(anonymousLines.output)")
 
-        // With no --journal, the state folder's manager.sqlite.
+        // With no --journal, the state folder's manager.sqlite (without --from-journal, `objects`
+        // asks the manager running there).
         let named = try await run(manager, "objects", "--json", "--journal", manager.journalPath)
-        let defaulted = try await run(manager, "objects", "--json")
+        let defaulted = try await run(manager, "objects", "--json", "--from-journal")
         #expect(defaulted.status == 0, "\(defaulted.summary)")
         #expect(canonicalJSON(parsing: defaulted.output) == canonicalJSON(parsing: named.output))
         #expect(try await run(manager, "stats", "--json").jsonObject()["path"] as? String == manager.journalPath)
@@ -487,7 +514,7 @@ struct JournalReadingCommandsTests {
         try await counter.set(1)
         let counterID = counter.reference.id
         let existing = try JournalDatabase(path: manager.journalPath).seqs()
-        #expect(existing.count == 2)
+        #expect(existing.count == 3, "the manager's start, the counter's create and set")
 
         let follower = try ChildProcess(
             "durablectl", ["journal", "--follow", "--json", "--journal", manager.journalPath],
@@ -548,6 +575,11 @@ struct JournalReadingCommandsTests {
         let restarted: ValueProxy<Int> = try await client.value("counter", 0)
         #expect(try await restarted.get() == 3)
         try await restarted.set(4)
+        // The restart itself is a record: the new epoch, after a kill, the records it replayed.
+        let started = try await next(follower, "after the restart")
+        #expect(jsonInt(started["object"]) == 0 && started["op"] as? String == "start", "\(canonicalJSON(started))")
+        let startArgs = (started["args"] as? [Any])?.first as? [String: Any]
+        #expect(jsonInt(startArgs?["epoch"]) == 2 && startArgs?["lastStop"] as? String == "unclean", "\(canonicalJSON(started))")
         let fourth = try await next(follower, "after the restart")
         #expect(fourth["op"] as? String == "set" && canonicalJSON(fourth["args"] ?? NSNull()) == "[4]", "\(canonicalJSON(fourth))")
         #expect((jsonInt(fourth["seq"]) ?? 0) > (jsonInt(third["seq"]) ?? .max))
@@ -586,8 +618,8 @@ extension JournalReadingCommandsTests {
             environment: ["DURABLE_MANAGER_HOME": manager.folder], captureStandardError: true
         )
         var printed: [Int] = []
-        // The counter's create, from before the follower started.
-        for _ in 0..<1 {
+        // The manager's start and the counter's create, from before the follower started.
+        for _ in 0..<2 {
             let line = try #require(await follower.nextLine(), "\(follower.standardErrorText())")
             let record = try #require(try parseJSON(line) as? [String: Any])
             printed.append(try #require(jsonInt(record["seq"])))

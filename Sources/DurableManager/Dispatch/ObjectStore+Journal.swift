@@ -43,6 +43,11 @@ extension ObjectStore {
 
     private func replay(_ record: JournalRecord) throws(ManagerError) {
         let arguments = Arguments(method: record.op, values: record.arguments)
+        if record.object == 0 {
+            // The manager's own records say what happened to it and change no object.
+            guard record.op == ManagerStart.op else { throw ManagerError(.valueError, "the manager (#0) has no record '\(record.op)'") }
+            return
+        }
         switch record.op {
         case "create":
             try arguments.expect(3...4)

@@ -5,7 +5,7 @@ import OrderedCollections
 /// The methods of object 0, the manager itself: creating and opening objects, listing them,
 /// and the operator's calls.
 extension ObjectStore {
-    static let managerMethods = ["adopt", "checkpoint", "create", "delete", "objects", "ping", "shutdown"]
+    static let managerMethods = ["adopt", "checkpoint", "create", "delete", "describe", "objects", "ping", "sessions", "shutdown"]
 
     func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
         switch method {
@@ -36,6 +36,9 @@ extension ObjectStore {
                 }
             }
             return .parked
+        case "sessions":
+            try arguments.expect(0...0)
+            return .returned(describeSessions(asking: call.session, at: eventLoop.now))
         default:
             return .returned(try callManagerNow(method, arguments))
         }
@@ -59,6 +62,17 @@ extension ObjectStore {
                 creationArguments = values
             }
             return .reference(try create(typeID: try arguments.string(0), name: name, arguments: creationArguments))
+        case "describe":
+            // [] every object; [id] or [name] one, with its state.
+            try arguments.expect(0...1)
+            guard arguments.count == 1 else { return describeObjects(at: eventLoop.now) }
+            if case .string(let name) = arguments[0] {
+                guard let id = names[ExactString(name)] else {
+                    throw ManagerError(.unknownObject, "no object is named '\(name)' in this manager")
+                }
+                return try describeObject(id, at: eventLoop.now)
+            }
+            return try describeObject(UInt64(bitPattern: try arguments.int(0)), at: eventLoop.now)
         case "delete":
             try arguments.expect(1...1)
             return .bool(deleteName(try arguments.string(0)))
@@ -74,6 +88,7 @@ extension ObjectStore {
                 "epoch": .int(Int64(bitPattern: epoch)),
                 "uptime": .double(uptime),
                 "clients": .int(Int64(connectedSessions)),
+                "sessions": .int(Int64(sessions.count)),
                 "objects": .int(Int64(objects.count)),
                 "journal": journal.map { .string($0.file.path) } ?? .null,
                 "journalRecords": journal.map { .int(Int64($0.recordsSinceCheckpoint)) } ?? .null,

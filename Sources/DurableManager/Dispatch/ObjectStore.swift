@@ -28,7 +28,7 @@ package final class ObjectStore {
     package internal(set) var objects: [UInt64: Entry] = [:]
     /// Objects by name; names compare by code points, as Python's strings do.
     package internal(set) var names: [ExactString: UInt64] = [:]
-    private var sessions: [String: Session] = [:]
+    private(set) var sessions: [String: Session] = [:]
     private var nextSerial: UInt64 = 1
     /// The ids of objects that methods returned, by the user's object (Python's `method_to_typeid`).
     private var returnedIDs: [ObjectIdentifier: UInt64] = [:]
@@ -197,14 +197,14 @@ package final class ObjectStore {
     // MARK: Sessions and lifetime
 
     func openSession(id: String) -> Session {
-        let session = sessions[id] ?? Session(id: id)
+        let session = sessions[id] ?? Session(id: id, startedAt: eventLoop.now)
         sessions[id] = session
         session.connectionOpened()
         return session
     }
 
     func connectionClosed(_ session: Session) {
-        session.connectionClosed()
+        session.connectionClosed(at: eventLoop.now)
         guard session.connectionCount == 0 else { return }
         session.expiry = eventLoop.assumeIsolated().scheduleTask(in: sessionGrace) { [weak self] in
             self?.endSession(session)

@@ -1,5 +1,6 @@
 package import DurableWire
 package import NIOCore
+package import OrderedCollections
 
 /// One call in flight in the manager: answered at once, or parked on an object until a
 /// put, a release, a notify or its deadline completes it.
@@ -49,6 +50,7 @@ package final class PendingCall {
         if unpark != nil {
             unpark = nil
             link.parkedCallEnded(self)
+            session.parkedCallEnded(self)
         }
         session.noteReturned(result)
         link.send(.reply(id: requestID, result: result))
@@ -59,6 +61,7 @@ package final class PendingCall {
     package func park(unpark: @escaping () -> Void) {
         self.unpark = unpark
         link.parkedCallStarted(self)
+        session.callParked(self)
     }
 
     /// Takes a parked call off its queue and answers it with `error` (if the link still lives).
@@ -75,4 +78,8 @@ package struct LockOwner: Hashable, CustomStringConvertible {
     package var owner: UInt64
 
     package var description: String { "session \(session) caller \(owner)" }
+
+    /// The owner for an operator's JSON; the caller as a string, since a task's number uses all
+    /// 64 bits and JSON readers keep only 53.
+    package var fields: OrderedDictionary<Value, Value> { ["session": .string(session), "caller": .string(String(owner))] }
 }

@@ -67,7 +67,7 @@ final class JournalConnection {
     }
 
     /// Applies migrations and reads what a start needs. Nothing else is written until the state
-    /// is restored (``beginRun(epoch:)``), so a start that fails leaves the journal as it was.
+    /// is restored (``beginRun(_:after:)``), so a start that fails leaves the journal as it was.
     /// - Parameters:
     ///   - expected: Where the journal's manager last committed (the lock file's mark): a journal
     ///     that ends before it went backwards and is refused, before anything is written.
@@ -107,12 +107,17 @@ final class JournalConnection {
         return CommitMark(epoch: UInt64(try state("epoch")), seq: max(checkpointSeq, lastSeq))
     }
 
-    /// Records that a manager runs on the journal as `epoch`, until a clean stop says otherwise.
-    func beginRun(epoch: UInt64) throws(JournalError) {
+    /// Records that a manager runs on the journal as `start.epoch`, until a clean stop says
+    /// otherwise, and appends its start record after record `lastSeq`, in one transaction.
+    /// - Returns: The start record's seq.
+    func beginRun(_ start: ManagerStart, after lastSeq: UInt64) throws(JournalError) -> UInt64 {
+        let record = JournalRecord(seq: lastSeq + 1, time: Date().timeIntervalSince1970, object: 0, op: ManagerStart.op, arguments: start.arguments)
         try transaction { () throws(JournalError) in
-            try setState("epoch", Int64(epoch))
+            try setState("epoch", Int64(start.epoch))
             try setState("clean_shutdown", 0)
+            try insert(record)
         }
+        return record.seq
     }
 
     private func migrate() throws(JournalError) {
@@ -162,18 +167,21 @@ final class JournalConnection {
     /// Commits `records` in one transaction.
     func commit(_ records: [JournalRecord]) throws(JournalError) {
         guard !records.isEmpty else { return }
-        guard let insert = insertRecord else { throw .writeFailed(path, database.lastMessage) }
         try transaction { () throws(JournalError) in
-            for record in records {
-                insert.bind(1, Int64(bitPattern: record.seq))
-                insert.bind(2, record.time)
-                insert.bind(3, Int64(bitPattern: record.object))
-                insert.bind(4, record.op)
-                try insert.bind(5, encoded: .array(record.arguments))
-                defer { insert.reset() }
-                try insert.step()
-            }
+            for record in records { try insert(record) }
         }
+    }
+
+    /// Inserts one record; inside a transaction.
+    private func insert(_ record: JournalRecord) throws(JournalError) {
+        guard let insert = insertRecord else { throw .writeFailed(path, database.lastMessage) }
+        insert.bind(1, Int64(bitPattern: record.seq))
+        insert.bind(2, record.time)
+        insert.bind(3, Int64(bitPattern: record.object))
+        insert.bind(4, record.op)
+        try insert.bind(5, encoded: .array(record.arguments))
+        defer { insert.reset() }
+        try insert.step()
     }
 
     /// Writes the changed objects, drops the journal up to the plan's record and truncates the
@@ -274,9 +282,10 @@ final class JournalConnection {
         )
     }
 
-    /// Whether the journal holds any object or record.
+    /// Whether the journal holds any object or record of one; the manager's own start records
+    /// are no state, so a journal a manager only started on is still empty.
     func holdsState() throws(JournalError) -> Bool {
-        try database.integer("SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM journal)") > 0
+        try database.integer("SELECT (SELECT count(*) FROM objects) + (SELECT count(*) FROM journal WHERE object != 0)") > 0
     }
 
     /// Raises the epoch to at least `epoch`, so that ids made later cannot collide with imported ones.

@@ -22,6 +22,16 @@ package final class JournalFile: Sendable {
         /// Records the lock file says were committed and the journal no longer holds, when the
         /// start accepted their loss (`--accept-journal-loss`).
         package var recordsLost: UInt64 = 0
+
+        /// The record this start appends once it replayed `replayed` records.
+        package func startRecord(replayed: Int) -> ManagerStart {
+            // Epoch 0 is a journal no run began on: the first start makes it 1.
+            let lastStop: ManagerStart.LastStop = epoch == 1 ? .none : cleanShutdown ? .clean : .unclean
+            return ManagerStart(
+                epoch: epoch, pid: getpid(), lastStop: lastStop, replayed: replayed, recordsLost: recordsLost,
+                schemaVersion: JournalSchema.latestVersion
+            )
+        }
     }
 
     package struct StoredObject: Sendable {

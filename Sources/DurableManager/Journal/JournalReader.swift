@@ -52,9 +52,12 @@ public final class JournalReader {
             flock(descriptor, LOCK_UN)
             return nil
         }
+        // The first line: the pid, padded with spaces (the commit mark follows on the second).
         var holder = [UInt8](repeating: 0, count: 32)
         let count = pread(descriptor, &holder, holder.count, 0)
-        return count > 0 ? Int32(String(decoding: holder[0..<count], as: UTF8.self)) ?? -1 : -1
+        guard count > 0 else { return -1 }
+        let line = holder[0..<count].prefix { $0 != UInt8(ascii: "\n") }.filter { $0 != UInt8(ascii: " ") }
+        return Int32(String(decoding: line, as: UTF8.self)) ?? -1
     }
 
     /// The type and name of every object the journal knows, without reading states: those of

@@ -30,11 +30,14 @@ enum JournalRecovery {
             replayed += records.count
             after = last.seq
         }
-        try await file.run { try $0.beginRun(epoch: info.epoch) }
-        file.noteCommitted(upTo: info.lastSeq)
+        // Committed before the manager listens: the journal shows every start, so an operator
+        // sees a restart as a record, not as a gap in the records' times.
+        let start = info.startRecord(replayed: replayed)
+        let startSeq = try await file.run { try $0.beginRun(start, after: info.lastSeq) }
+        file.noteCommitted(upTo: startSeq)
         let objects = try await loop.submit {
             let journal = Journal(
-                file: file, durability: settings.durability, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,
+                file: file, durability: settings.durability, lastSeq: startSeq, recordsSinceCheckpoint: info.records + 1,
                 checkpointEvery: settings.checkpointEvery, eventLoop: loop, logger: logger
             )
             store.value.attach(journal, restored: !store.value.objects.isEmpty)

@@ -1,4 +1,5 @@
 package import DurableWire
+package import NIOCore
 
 /// What a shared object does for the store that owns it.
 ///
@@ -40,6 +41,11 @@ package protocol SharedObject: AnyObject {
 
     /// Answers every parked call with `error`: the object is about to be replaced.
     func failWaiters(_ error: ManagerError)
+
+    /// What an operator sees of the object now: its size, its live state (a lock's holder and
+    /// waiters, an event's flag), and who holds it. Cheap and bounded: counts, and only the
+    /// first few waiters by name. `now` is the same instant for every object of one listing.
+    func describe(at now: NIODeadline) -> ObjectDescription
 }
 
 extension SharedObject {
@@ -53,6 +59,7 @@ extension SharedObject {
     package var currentState: Value { .null }
     package var entryRows: Int { 0 }
     package func failWaiters(_ error: ManagerError) {}
+    package func describe(at now: NIODeadline) -> ObjectDescription { ObjectDescription() }
 }
 
 /// How a method call on a shared object ended, for now.

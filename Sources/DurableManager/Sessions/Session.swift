@@ -1,5 +1,5 @@
 import DurableWire
-import NIOCore
+package import NIOCore
 
 /// A client's session: it outlives short disconnects, holds the client's proxies' references
 /// (so anonymous objects live while a proxy refers to them) and owns the locks its callers hold.
@@ -11,21 +11,49 @@ package final class Session {
     /// How many proxies this client holds on each object.
     package private(set) var references: [UInt64: Int] = [:]
     package private(set) var connectionCount = 0
+    /// When the client first opened the session.
+    package let startedAt: NIODeadline
+    /// When its last connection closed; nil while it has one. The grace period runs from here.
+    package private(set) var disconnectedAt: NIODeadline?
+    /// Its calls parked on objects now, by call, for an operator.
+    private var parkedCalls: [ObjectIdentifier: ParkedCall] = [:]
     /// The pending end of a disconnected session, cancelled if the client comes back.
     var expiry: Scheduled<Void>?
 
-    init(id: String) {
+    init(id: String, startedAt: NIODeadline) {
         self.id = id
+        self.startedAt = startedAt
     }
 
     func connectionOpened() {
         connectionCount += 1
+        disconnectedAt = nil
         expiry?.cancel()
         expiry = nil
     }
 
-    func connectionClosed() {
+    func connectionClosed(at now: NIODeadline) {
         connectionCount -= 1
+        if connectionCount == 0 { disconnectedAt = now }
+    }
+
+    /// A call of this session waits on `object` in `method`.
+    package struct ParkedCall: Hashable {
+        package var object: UInt64
+        package var method: String
+    }
+
+    func callParked(_ call: PendingCall) {
+        parkedCalls[ObjectIdentifier(call)] = ParkedCall(object: call.target, method: call.method)
+    }
+
+    func parkedCallEnded(_ call: PendingCall) {
+        parkedCalls[ObjectIdentifier(call)] = nil
+    }
+
+    /// How many of its calls wait on each object in each method.
+    package var waiting: [ParkedCall: Int] {
+        parkedCalls.values.reduce(into: [:]) { counts, call in counts[call, default: 0] += 1 }
     }
 
     /// Every reference that leaves the manager in a reply becomes a proxy in the client.

@@ -1,5 +1,5 @@
 import DequeModule
-import DurableWire
+package import DurableWire
 package import NIOCore
 
 /// Calls parked on an object, first come first served, each with an optional deadline.
@@ -11,11 +11,14 @@ package final class WaiterQueue<Payload> {
     package final class Waiter {
         package let call: PendingCall
         package var payload: Payload
+        /// When it began to wait, for an operator: a lock's waiter since an hour is news.
+        package let parkedAt: NIODeadline
         fileprivate var timer: Scheduled<Void>?
 
         fileprivate init(call: PendingCall, payload: Payload) {
             self.call = call
             self.payload = payload
+            parkedAt = call.eventLoop.now
         }
     }
 
@@ -26,6 +29,18 @@ package final class WaiterQueue<Payload> {
     package var isEmpty: Bool { waiters.isEmpty }
     package var count: Int { waiters.count }
     package var payloads: [Payload] { waiters.map(\.payload) }
+    /// The longest-waiting call, left on the queue.
+    package var first: Waiter? { waiters.first }
+
+    /// The first `limit` waiters, longest-waiting first, each as its session, caller and the
+    /// seconds it has waited: what an operator is shown (``count`` says how many wait in all).
+    package func describeFirst(_ limit: Int = ObjectDescription.waitersShown, at now: NIODeadline) -> Value {
+        .array(waiters.prefix(limit).map { waiter in
+            var fields = waiter.call.owner.fields
+            fields["waitingFor"] = ObjectDescription.seconds(from: waiter.parkedAt, to: now)
+            return .map(fields)
+        })
+    }
 
     /// Parks `call` at the back of the queue.
     /// - Parameters:

@@ -1,10 +1,15 @@
 import ArgumentParser
+import DurableManager
 import DurableWire
 
 struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that a manager answers, and show its epoch, uptime, clients and objects.",
         discussion: """
+            clients counts the sessions with a connection open (this one's too); sessions counts \
+            those whose client disconnected and may still come back within the grace period as \
+            well. `durablectl sessions` lists them, and `durablectl objects` the objects.
+
             Exits 0 when the manager answers, 69 when it cannot be reached or does not answer \
             within --timeout, 77 on a wrong authkey or a TLS certificate refused (the manager's \
             did not verify against --tls-ca, or the manager refused this client's).
@@ -18,7 +23,7 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Print one JSON object: address, epoch, uptime, clients, objects, journal, journalRecords, types.")
+    @Flag(help: "Print one JSON object: address, epoch, uptime, clients, sessions, objects, journal, journalRecords, types.")
     var json = false
 
     func run() async throws {
@@ -35,11 +40,9 @@ struct Ping: AsyncParsableCommand {
             for (key, value) in fields {
                 guard case .string(let key) = key else { continue }
                 let text: String = switch value {
-                case .string(let text): text
-                case .double(let seconds) where key == "uptime": "\((seconds * 10).rounded() / 10) s"
-                case .array(let items): items.map { if case .string(let text) = $0 { text } else { $0.jsonText() } }.joined(separator: " ")
-                case .null: "-"
-                default: value.jsonText()
+                case .double(let seconds) where key == "uptime": elapsedText(seconds)
+                case .array(let items): items.map(\.plainText).joined(separator: " ")
+                default: value.plainText
                 }
                 print("\(key): \(text)")
             }

@@ -43,10 +43,8 @@ struct ConnectionOptions: ParsableArguments {
     /// Connects and authenticates, or fails with `ConnectionLost` (exit 69) when the manager
     /// does not answer within `timeout`: a stopped or wedged process, not only a closed socket.
     func open() async throws -> ManagerConnection {
-        let folder = StateFolder.default
-        let address = try connect.map { try ManagerAddress(parsing: $0) } ?? folder.socketAddress
-        let authkeyPath = authkeyFile ?? folder.authkeyPath
-        guard access(authkeyPath, R_OK) == 0 else {
+        let address = try connect.map { try ManagerAddress(parsing: $0) } ?? StateFolder.default.socketAddress
+        guard hasReadableAuthkey else {
             printError("durablectl: cannot read the authkey file \(authkeyPath); pass --authkey-file with the manager's authkey")
             throw ExitCode(66)
         }
@@ -56,6 +54,15 @@ struct ConnectionOptions: ParsableArguments {
             handshakeTimeout: .milliseconds(Int64(timeout * 1000))
         )
     }
+
+    /// The authkey file: `--authkey-file`, or the state folder's.
+    var authkeyPath: String { authkeyFile ?? StateFolder.default.authkeyPath }
+
+    /// Whether the authkey file can be read: a state folder without one has never had a manager.
+    var hasReadableAuthkey: Bool { access(authkeyPath, R_OK) == 0 }
+
+    /// The address `open()` connects to, as the user would write it.
+    var addressText: String { connect ?? "\(StateFolder.default.socketAddress)" }
 
     /// The TLS the options ask for; a file that is not there is `66` like a missing authkey.
     private func tls() throws -> ManagerConnection.TLS? {

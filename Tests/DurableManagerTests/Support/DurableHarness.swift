@@ -35,16 +35,19 @@ final class DurableHarness {
         store.journalPath = path
         try store.restore(try file.run(on: loop) { try $0.loadObjects() }.wait())
         var after = info.checkpointSeq
+        var replayed = 0
         while true {
             let records = try file.run(on: loop) { [after] in try $0.recordsToReplay(after: after, limit: 20_000) }.wait()
             guard let last = records.last else { break }
             try store.replay(records)
+            replayed += records.count
             after = last.seq
         }
-        try file.run(on: loop) { try $0.beginRun(epoch: info.epoch) }.wait()
-        file.noteCommitted(upTo: info.lastSeq)
+        let start = info.startRecord(replayed: replayed)
+        let startSeq = try file.run(on: loop) { try $0.beginRun(start, after: info.lastSeq) }.wait()
+        file.noteCommitted(upTo: startSeq)
         let journal = Journal(
-            file: file, durability: .normal, lastSeq: info.lastSeq, recordsSinceCheckpoint: info.records,
+            file: file, durability: .normal, lastSeq: startSeq, recordsSinceCheckpoint: info.records + 1,
             checkpointEvery: checkpointEvery, eventLoop: loop, logger: logger
         )
         store.attach(journal, restored: !store.objects.isEmpty)

@@ -1,4 +1,5 @@
 package import DurableWire
+package import NIOCore
 import OrderedCollections
 
 /// A shared `dict`: insertion-ordered, any hashable value as a key, Python's methods and errors.
@@ -77,6 +78,10 @@ package final class SharedDict: SharedObject {
 
     package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
         _ = try effect(of: op, arguments).apply()
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        ObjectDescription(size: entries.count)
     }
 
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {

@@ -1,4 +1,5 @@
 package import DurableWire
+package import NIOCore
 
 /// A shared `list`: Python's methods, negative indices, and Python's errors.
 ///
@@ -44,6 +45,10 @@ package final class SharedList: WholeStateObject {
     )
 
     package var snapshot: Value { .array(items) }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        ObjectDescription(size: items.count)
+    }
 
     package func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect {
         switch method {

@@ -1,4 +1,5 @@
 package import DurableWire
+package import NIOCore
 package import OrderedCollections
 
 /// A shared `Namespace`: attributes by name, in the order they were first set.
@@ -44,6 +45,10 @@ package final class SharedNamespace: WholeStateObject {
     }
 
     package var snapshot: Value { .map(attributes) }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        ObjectDescription(size: attributes.count)
+    }
 
     package func effect(of method: String, _ arguments: Arguments) throws(ManagerError) -> CallEffect {
         switch method {

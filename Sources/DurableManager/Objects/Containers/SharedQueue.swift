@@ -1,6 +1,7 @@
-import NIOCore
+package import NIOCore
 package import DequeModule
 package import DurableWire
+import OrderedCollections
 
 /// A shared `Queue` or `JoinableQueue`: FIFO, optionally bounded, with blocking `put` and `get`.
 ///
@@ -85,6 +86,21 @@ package final class SharedQueue: SharedObject {
 
     package var currentState: Value {
         ["maxsize": .int(Int64(maxsize)), "items": .array(Array(items)), "unfinished": .int(Int64(unfinished))]
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        let fields: OrderedDictionary<Value, Value> = [
+            "maxsize": .int(Int64(maxsize)), "unfinished": .int(Int64(unfinished)),
+            "getters": .int(Int64(getters.count)), "putters": .int(Int64(putters.count)), "joiners": .int(Int64(joiners.count)),
+        ]
+        var notes: [String] = []
+        if isFull { notes.append("full (maxsize \(maxsize))") }
+        for (count, what) in [(getters.count, "to get"), (putters.count, "to put"), (joiners.count, "in join")] where count > 0 {
+            notes.append("\(count) waiting \(what)")
+        }
+        // A plain Queue counts unfinished items too, but only a JoinableQueue's users mark them done.
+        if joinable, unfinished > 0 { notes.append("\(unfinished) unfinished") }
+        return ObjectDescription(size: items.count, fields: fields, summary: notes.isEmpty ? "-" : notes.joined(separator: "; "))
     }
 
     package func failWaiters(_ error: ManagerError) {

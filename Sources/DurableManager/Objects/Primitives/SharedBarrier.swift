@@ -1,5 +1,5 @@
 package import DurableWire
-import NIOCore
+package import NIOCore
 
 /// A shared `Barrier`: `wait` parks until `parties` callers have arrived, then releases them all.
 ///
@@ -67,6 +67,18 @@ package final class SharedBarrier: SharedObject {
         default:
             throw ManagerError(.notExposed, "Barrier has no method \(method)")
         }
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        ObjectDescription(
+            fields: [
+                "parties": .int(Int64(parties)), "waiting": .int(Int64(waiters.count)), "broken": .bool(broken),
+                "firstWaiters": waiters.describeFirst(at: now),
+            ],
+            summary: broken
+                ? "broken (\(parties) parties)"
+                : ["\(parties) parties", ObjectDescription.waitingText(waiters, at: now)].compactMap { $0 }.joined(separator: "; ")
+        )
     }
 
     private static let brokenError = ManagerError(.brokenBarrier, "the barrier is broken (a wait timed out, or it was aborted or reset)")

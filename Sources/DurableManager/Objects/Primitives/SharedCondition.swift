@@ -1,5 +1,5 @@
 package import DurableWire
-import NIOCore
+package import NIOCore
 
 /// A shared `Condition` over its own RLock or a given Lock or RLock.
 ///
@@ -64,6 +64,24 @@ package final class SharedCondition: SharedObject {
     }
 
     package var heldReferences: [ObjectReference] { lockReference.map { [$0] } ?? [] }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        let lockState = lock.describe(at: now)
+        var description = ObjectDescription(fields: [
+            // The id, not a reference: a reference in a reply would count as a proxy of the asker's.
+            "lock": lockReference.map { .int(Int64(bitPattern: $0.id)) } ?? "own",
+            "locked": lockState.fields["locked"] ?? .null,
+            "holder": lockState.fields["holder"] ?? .null,
+            "waiters": .int(Int64(waiters.count)),
+            "firstWaiters": waiters.describeFirst(at: now),
+        ])
+        let lockName = lockReference.map { "lock #\($0.id)" } ?? "lock"
+        description.summary = ["\(lockName) \(lock.heldText(at: now))", ObjectDescription.waitingText(waiters, for: " for a notify", at: now)]
+            .compactMap { $0 }.joined(separator: "; ")
+        // A lock of its own is held through the condition; a shared lock reports its holder itself.
+        if lockReference == nil { description.holders = lockState.holders }
+        return description
+    }
 
     package func sessionEnded(_ sessionID: String) {
         if lockReference == nil { lock.sessionEnded(sessionID) }

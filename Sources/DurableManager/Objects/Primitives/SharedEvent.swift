@@ -1,4 +1,5 @@
 package import DurableWire
+package import NIOCore
 
 /// A shared `Event`: a flag that callers wait to see set.
 package final class SharedEvent: SharedObject {
@@ -38,5 +39,12 @@ package final class SharedEvent: SharedObject {
         default:
             throw ManagerError(.notExposed, "Event has no method \(method)")
         }
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        ObjectDescription(
+            fields: ["set": .bool(isSet), "waiters": .int(Int64(waiters.count)), "firstWaiters": waiters.describeFirst(at: now)],
+            summary: [isSet ? "set" : "not set", ObjectDescription.waitingText(waiters, at: now)].compactMap { $0 }.joined(separator: "; ")
+        )
     }
 }

@@ -1,5 +1,5 @@
 package import DurableWire
-import NIOCore
+package import NIOCore
 
 /// A shared `Lock` or `RLock`.
 ///
@@ -18,6 +18,8 @@ package final class SharedLock: SharedObject {
     let reentrant: Bool
     package private(set) var holder: LockOwner?
     private var depth = 0
+    /// When the holder took the lock, for an operator: a lock held for an hour is news.
+    private var heldSince: NIODeadline?
     private let acquirers = WaiterQueue<Grant>()
 
     package var hasParkedCalls: Bool { !acquirers.isEmpty }
@@ -66,8 +68,7 @@ package final class SharedLock: SharedObject {
 
     private func acquire(_ call: PendingCall, blocking: Bool, timeout: TimeAmount?) -> CallOutcome {
         if holder == nil {
-            holder = call.owner
-            depth = 1
+            take(for: call, depth: 1)
             return .returned(.bool(true))
         }
         if reentrant, holder == call.owner {
@@ -112,19 +113,45 @@ package final class SharedLock: SharedObject {
     /// Takes the lock for `call` with `grant`, now if it is free, or when it comes free.
     func reacquire(for call: PendingCall, grant: Grant) {
         if holder == nil {
-            holder = call.owner
-            depth = grant.depth
+            take(for: call, depth: grant.depth)
             call.complete(.success(grant.result))
         } else {
             acquirers.park(call, payload: grant, timeout: nil) { _ in }
         }
     }
 
+    private func take(for call: PendingCall, depth: Int) {
+        holder = call.owner
+        self.depth = depth
+        heldSince = call.eventLoop.now
+    }
+
     private func handOff() {
         holder = nil
+        heldSince = nil
         guard let next = acquirers.popFirst() else { return }
-        holder = next.call.owner
-        depth = next.payload.depth
+        take(for: next.call, depth: next.payload.depth)
         next.call.complete(.success(next.payload.result))
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        var description = ObjectDescription(fields: [
+            "locked": .bool(holder != nil),
+            "holder": holder.map { .map($0.fields) } ?? .null,
+            "heldFor": heldSince.map { ObjectDescription.seconds(from: $0, to: now) } ?? .null,
+            "depth": .int(Int64(depth)),
+            "waiters": .int(Int64(acquirers.count)),
+            "firstWaiters": acquirers.describeFirst(at: now),
+        ])
+        description.summary = [heldText(at: now), ObjectDescription.waitingText(acquirers, at: now)].compactMap { $0 }.joined(separator: "; ")
+        if let holder { description.holders = [.init(session: holder.session, caller: holder.owner, count: depth)] }
+        return description
+    }
+
+    /// "held by session 9f2c caller 3 for 4.2 s" (and the depth of an RLock taken again), or "free".
+    func heldText(at now: NIODeadline) -> String {
+        guard let holder else { return "free" }
+        let since = heldSince.map { " for \(elapsedText(elapsedSeconds(from: $0, to: now)))" } ?? ""
+        return "held by \(holder)\(since)\(depth > 1 ? " (depth \(depth))" : "")"
     }
 }

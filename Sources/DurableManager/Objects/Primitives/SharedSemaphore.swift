@@ -1,5 +1,5 @@
 package import DurableWire
-import NIOCore
+package import NIOCore
 
 /// A shared `Semaphore` or `BoundedSemaphore`.
 ///
@@ -84,6 +84,28 @@ package final class SharedSemaphore: SharedObject {
         // Another session may have given those permits back already (a semaphore has no owner):
         // a bounded one still never goes past its initial value.
         release(min(count, bound - value))
+    }
+
+    package func describe(at now: NIODeadline) -> ObjectDescription {
+        var description = ObjectDescription(fields: [
+            "value": .int(Int64(value)),
+            "initialValue": bound.map { .int(Int64($0)) } ?? .null,
+            "waiters": .int(Int64(acquirers.count)),
+            "firstWaiters": acquirers.describeFirst(at: now),
+        ])
+        // A plain Semaphore is often a signal: what a session took is not its to give back, so
+        // only a BoundedSemaphore's permits are holdings (the ones its session's end returns).
+        if bound != nil {
+            description.holders = held.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { .init(session: $0.key, caller: nil, count: $0.value) }
+        }
+        var notes = ["value \(value)\(bound.map { " of \($0)" } ?? "")"]
+        if !description.holders.isEmpty {
+            let permits = description.holders.reduce(0) { $0 + $1.count }
+            notes.append("\(permits) permit\(permits == 1 ? "" : "s") held by \(description.holders.count) session\(description.holders.count == 1 ? "" : "s")")
+        }
+        if let waiting = ObjectDescription.waitingText(acquirers, at: now) { notes.append(waiting) }
+        description.summary = notes.joined(separator: "; ")
+        return description
     }
 
     /// Wakes up to `count` waiters and keeps the rest as the value: the cost is the waiters
