@@ -98,7 +98,10 @@ struct ModelRun {
     }
 
     private mutating func connectClients() throws {
-        clients = try sessions.map { try harness.connect(session: $0) }
+        let previous = clients
+        clients = try sessions.indices.map { index in
+            try harness.connect(session: sessions[index], after: previous.indices.contains(index) ? previous[index] : nil)
+        }
     }
 
     mutating func steps(_ count: Int) throws {
@@ -120,7 +123,7 @@ struct ModelRun {
             let index = Int.random(in: 0..<clients.count, using: &random.rng)
             try clients[index].channel.close().wait()
             harness.settle()
-            clients[index] = try harness.connect(session: sessions[index])
+            clients[index] = try harness.connect(session: sessions[index], after: clients[index])
         } else if random.chance(3) {
             harness.loop.advanceTime(by: .milliseconds(Int64.random(in: 1...2000, using: &random.rng)))
         } else {

@@ -85,6 +85,7 @@ struct FrameCodecTests {
         body.writeVarint(42)
         body.writeVarint(1)
         body.writeVarint(0)
+        body.writeVarint(0)
         body.writeLengthPrefixedString("put")
         body.writeVarint(1)
         body.writeInteger(UInt8(200))  // no value has this tag

@@ -415,7 +415,7 @@ struct JournalReadingCommandsTests {
         #expect(try await selected("--object", "#\(anonymous)") == (try database.seqs(of: anonymous)))
         try await run(manager, "journal", "--object", "nosuch", "--journal", manager.journalPath).expectError(66, containing: "nosuch")
 
-        // The human form: SEQ, ISO 8601 time, name or #ID, op, arguments as JSON.
+        // The human form: SEQ, ISO 8601 time, name or #ID, op, arguments as JSON, and who: by SESSION#REQUEST.
         let counterLines = try await run(manager, "journal", "--object", "counter", "--journal", manager.journalPath)
         #expect(counterLines.status == 0, "\(counterLines.summary)")
         let counterSeqs = try database.seqs(of: samples.ids["counter"]!)
@@ -428,7 +428,11 @@ struct JournalReadingCommandsTests {
             #expect(fields[1].hasSuffix("Z"), "UTC: \(line)")
             #expect(fields[2] == "counter", "\(line)")
             #expect(fields[3] == op, "\(line)")
-            #expect(canonicalJSON(parsing: fields[4]) == canonicalJSON(parsing: args), "\(line)")
+            let parts = fields[4].components(separatedBy: "  by ")
+            try #require(parts.count == 2, "\(line)")
+            #expect(canonicalJSON(parsing: parts[0]) == canonicalJSON(parsing: args), "\(line)")
+            // The client's session and its request id.
+            #expect(parts[1].wholeMatch(of: /[0-9a-f]{32}#[0-9]+/) != nil, "\(line)")
         }
         let anonymousLines = try await run(manager, "journal", "--object", "#\(anonymous)", "--journal", manager.journalPath)
         #expect(anonymousLines.lines.map { columns($0, leading: 4)[2] } == ["#\(anonymous)", "#\(anonymous)"], "\(anonymousLines.output)")

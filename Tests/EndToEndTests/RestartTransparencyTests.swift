@@ -70,16 +70,35 @@ struct RestartTransparencyTests {
         await manager.stop()
     }
 
-    @Test func aCallInFlightWhenTheConnectionDropsSaysSo() async throws {
+    @Test func aParkedCallIsParkedAgainAcrossARestartAndGetsItsItemOnce() async throws {
         let manager = try await ManagerFixture.start()
         let client = try await manager.connect()
         let queue = try await client.queue("parked", of: Int.self)
         let parked = Task { try await queue.get() }
         try await Task.sleep(for: .milliseconds(200))
         await manager.kill()
+        try await manager.restart()
+        // The get was sent again under its id once the connection came back, and waits again.
+        let producer = try await manager.connect()
+        try await producer.queue("parked", of: Int.self).put(7)
+        #expect(try await parked.value == 7)
+        #expect(try await queue.qsize() == 0)
+        await producer.shutdown()
+        await client.shutdown()
+        await manager.stop()
+    }
+
+    @Test func aCallInFlightWhenTheManagerDoesNotComeBackSaysSo() async throws {
+        let manager = try await ManagerFixture.start()
+        let client = try await SyncManager.connect(to: manager.address, authkey: try manager.authkey(), reconnectWindow: .milliseconds(300))
+        let queue = try await client.queue("parked", of: Int.self)
+        let parked = Task { try await queue.get() }
+        try await Task.sleep(for: .milliseconds(200))
+        await manager.kill()
         let error = await #expect(throws: ManagerError.self) { try await parked.value }
         #expect(error?.code == .connectionLost)
-        #expect(error?.message.contains("was in flight: it may or may not have been applied") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("did not come back within") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("this call was in flight: it may or may not have been applied") == true, "\(String(describing: error))")
         await client.shutdown()
         await manager.stop()
     }

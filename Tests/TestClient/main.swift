@@ -55,6 +55,21 @@ do {
         say("waiting")
         let timeout = rest.count > 1 ? Duration.milliseconds(Int(Double(rest[1])! * 1000)) : nil
         say("got \(try await queue.get(timeout: timeout))")
+    case "exactly-once":
+        // exactly-once W COUNT: appends "wW-i" to list eo-list and sets eo-dict["wW-i"] = i for
+        // i in 0..<COUNT, with the library's own reconnection and retries across restarts of the
+        // manager. Every call must succeed: it prints "ack wW-i" after each pair, "done" at the end,
+        // and exits 1 on any error.
+        let patient = try await SyncManager.connect(to: address, authkey: authkey)
+        let list = try await patient.list("eo-list", of: String.self)
+        let dict = try await patient.dict("eo-dict", keys: String.self, values: Int.self)
+        for index in 0..<Int(rest[1])! {
+            let item = "w\(rest[0])-\(index)"
+            try await list.append(item)
+            try await dict.set(item, index)
+            say("ack \(item)")
+        }
+        say("done")
     case "named-primitives":
         // named-primitives ROUNDS: a worker that uses a named Lock, Semaphore and Event each
         // round, with the library's own reconnection, across restarts of the manager. It retries

@@ -38,6 +38,10 @@ extension ObjectStore {
             } catch {
                 throw .damaged(journalPath, "record \(record.seq) (\(record.op) on #\(record.object)) cannot be replayed: \(error.message)")
             }
+            // The call that made it, sent again after this restart, gets the same reply.
+            if let session = record.session, let request = record.request, let reply = record.reply {
+                replies.remember(session: session, request: request, reply: reply)
+            }
         }
     }
 
@@ -110,6 +114,7 @@ extension ObjectStore {
             plan.objects.append(.init(id: id, typeID: entry.type.typeID, name: entry.name, changes: changes))
         }
         plan.dropped = everything ? [] : Array(droppedSinceCheckpoint)
+        plan.replies = replies.rows
         let durable = objects.values.filter { $0.type.isDurable }
         plan.rows = (durable.count, durable.reduce(0) { $0 + $1.object.entryRows })
         renamedSinceCheckpoint = []

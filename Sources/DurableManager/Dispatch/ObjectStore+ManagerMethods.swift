@@ -39,29 +39,35 @@ extension ObjectStore {
         case "sessions":
             try arguments.expect(0...0)
             return .returned(describeSessions(asking: call.session, at: eventLoop.now))
+        case "create":
+            return .returned(try callCreate(arguments, caller: call.caller))
         default:
             return .returned(try callManagerNow(method, arguments))
         }
     }
 
+    /// `create(typeID, name, [arguments])`: opens the object of that name, or creates one.
+    private func callCreate(_ arguments: Arguments, caller: (session: String, request: UInt64)) throws(ManagerError) -> Value {
+        let method = arguments.method
+        try arguments.expect(2...3)
+        let name: String?
+        switch arguments[1] {
+        case .null: name = nil
+        case .string(let text) where !text.isEmpty: name = text
+        case let other: throw .wrongType(method: method, expected: "a non-empty name or null", got: other)
+        }
+        var creationArguments: [Value] = []
+        if arguments.count == 3 {
+            guard case .array(let values) = arguments[2] else {
+                throw .wrongType(method: method, expected: "a list of creation arguments", got: arguments[2])
+            }
+            creationArguments = values
+        }
+        return .reference(try create(typeID: try arguments.string(0), name: name, arguments: creationArguments, caller: caller))
+    }
+
     private func callManagerNow(_ method: String, _ arguments: Arguments) throws(ManagerError) -> Value {
         switch method {
-        case "create":
-            try arguments.expect(2...3)
-            let name: String?
-            switch arguments[1] {
-            case .null: name = nil
-            case .string(let text) where !text.isEmpty: name = text
-            case let other: throw .wrongType(method: method, expected: "a non-empty name or null", got: other)
-            }
-            var creationArguments: [Value] = []
-            if arguments.count == 3 {
-                guard case .array(let values) = arguments[2] else {
-                    throw .wrongType(method: method, expected: "a list of creation arguments", got: arguments[2])
-                }
-                creationArguments = values
-            }
-            return .reference(try create(typeID: try arguments.string(0), name: name, arguments: creationArguments))
         case "describe":
             // [] every object; [id] or [name] one, with its state.
             try arguments.expect(0...1)

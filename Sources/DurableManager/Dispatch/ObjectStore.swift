@@ -29,6 +29,8 @@ package final class ObjectStore {
     /// Objects by name; names compare by code points, as Python's strings do.
     package internal(set) var names: [ExactString: UInt64] = [:]
     private(set) var sessions: [String: Session] = [:]
+    /// The replies of calls that changed something, for calls sent again.
+    package let replies = ReplyMemory()
     private var nextSerial: UInt64 = 1
     /// The ids of objects that methods returned, by the user's object (Python's `method_to_typeid`).
     private var returnedIDs: [ObjectIdentifier: UInt64] = [:]
@@ -70,6 +72,28 @@ package final class ObjectStore {
 
     /// Applies one request and replies, now or (for a parked call) later.
     func dispatch(_ request: Request, session: Session, link: ClientLink) {
+        replies.acknowledge(session: session.id, below: request.acknowledgedBelow)
+        switch replies.recall(session: session.id, request: request.id) {
+        case .unknown:
+            break
+        case .reply(let reply):
+            // The same call sent again (its reply was lost with a connection, or a restart):
+            // its first reply, and nothing applied twice.
+            session.noteReturned(.success(reply))
+            link.send(.reply(id: request.id, result: .success(reply)))
+            return
+        case .forgotten:
+            link.send(.reply(id: request.id, result: .failure(ManagerError(
+                .replyForgotten,
+                "request \(request.id) was answered, but its reply is no longer remembered (over \(ReplyMemory.capacity) replies were never acknowledged): it may or may not have been applied"
+            ))))
+            return
+        case .acknowledged:
+            link.send(.reply(id: request.id, result: .failure(ManagerError(
+                .protocolError, "request \(request.id) was answered and its reply acknowledged; a new call needs a new id"
+            ))))
+            return
+        }
         let arguments = Arguments(method: request.method, values: request.arguments, maxValueSize: maxValueSize)
         let entry: Entry?
         do throws(ManagerError) {
@@ -83,9 +107,11 @@ package final class ObjectStore {
             return
         }
         let journaling = entry?.type.journaling ?? .none
+        // A call that changes something is remembered with its reply: sent again, it gets it.
+        let changes = entry.map { $0.type.mutating.contains(request.method) } ?? (request.method == "create")
         let call = PendingCall(
             requestID: request.id, target: request.target, method: request.method, session: session,
-            owner: request.owner, link: link, journal: journaling == .records ? journal : nil
+            owner: request.owner, link: link, journal: journaling == .records ? journal : nil, replies: changes ? replies : nil
         )
         do throws(ManagerError) {
             guard let entry else {
@@ -99,10 +125,10 @@ package final class ObjectStore {
                 )
             }
             let outcome = try entry.object.call(request.method, arguments, call)
-            // The journal's seam for deterministic types: the call itself is the record. Types that
-            // journal their own records appended them during the call.
-            if journaling == .calls, entry.type.mutating.contains(request.method) {
-                journal?.append(object: request.target, op: request.method, arguments: request.arguments)
+            // The journal's seam for deterministic types: the call itself is the record, with its
+            // reply. Types that journal their own records appended them during the call.
+            if journaling == .calls, changes, case .returned(let reply) = outcome {
+                journal?.append(object: request.target, op: request.method, arguments: request.arguments, caller: call.caller, reply: reply)
             }
             switch outcome {
             case .returned(let value): call.complete(.success(value))
@@ -128,7 +154,9 @@ package final class ObjectStore {
     }
 
     /// Creates an object of a registered type, or opens the one already bound to `name`.
-    func create(typeID: String, name: String?, arguments: [Value]) throws(ManagerError) -> ObjectReference {
+    /// - Parameter caller: The call that creates it, journaled with its reply (the reference),
+    ///   so that a retry of the call after a restart opens the same object.
+    func create(typeID: String, name: String?, arguments: [Value], caller: (session: String, request: UInt64)? = nil) throws(ManagerError) -> ObjectReference {
         guard let type = registry[typeID] else {
             throw ManagerError(.valueError, "no type '\(typeID)' is registered; this manager offers \(registry.typeIDs.joined(separator: ", "))")
         }
@@ -141,22 +169,27 @@ package final class ObjectStore {
         let context = SharedObjectType.CreationContext { reference throws(ManagerError) in
             try self.entry(for: reference.id).object
         }
-        return keep(try type.create(Arguments(method: typeID, values: arguments, maxValueSize: maxValueSize), context), type: type, name: name, arguments: arguments)
+        let created = try type.create(Arguments(method: typeID, values: arguments, maxValueSize: maxValueSize), context)
+        return keep(created, type: type, name: name, arguments: arguments, caller: caller)
     }
 
     /// Keeps a new object under a new id and journals its creation when its type is durable.
-    private func keep(_ object: any SharedObject, type: SharedObjectType, name: String?, arguments: [Value]) -> ObjectReference {
+    private func keep(
+        _ object: any SharedObject, type: SharedObjectType, name: String?, arguments: [Value],
+        caller: (session: String, request: UInt64)? = nil
+    ) -> ObjectReference {
         let id = epoch << ObjectReference.epochShift | nextSerial
         nextSerial += 1
         objects[id] = Entry(type: type, object: object, name: name)
         if let name { names[ExactString(name)] = id }
+        let reference = ObjectReference(id: id, typeID: type.typeID)
         if type.isDurable, let journal {
             var record: [Value] = [.string(type.typeID), name.map(Value.string) ?? .null, .array(arguments)]
             if type.recordsCreatedState { record.append(object.currentState) }
-            journal.append(object: id, op: "create", arguments: record)
+            journal.append(object: id, op: "create", arguments: record, caller: caller, reply: caller.map { _ in .reference(reference) })
             renamedSinceCheckpoint.insert(id)
         }
-        return ObjectReference(id: id, typeID: type.typeID)
+        return reference
     }
 
     /// Keeps an object a method returned, as an anonymous object of the type the method names;
@@ -216,6 +249,7 @@ package final class ObjectStore {
     func endSession(_ session: Session) {
         guard sessions[session.id] === session, session.connectionCount == 0 else { return }
         sessions[session.id] = nil
+        replies.sessionEnded(session.id)
         for entry in objects.values { entry.object.sessionEnded(session.id) }
         logger.debug("session ended", metadata: ["session": "\(session.id)"])
         scheduleSweep()

@@ -18,16 +18,23 @@ package final class PendingCall {
     private let link: ClientLink
     /// Where the object's records go; nil for an object that keeps no journal.
     private let journal: Journal?
+    /// Where a successful reply is remembered, for a call that changes something: sent again,
+    /// the call gets that reply and is not applied twice. Nil for a call that changes nothing.
+    private let replies: ReplyMemory?
 
     /// Set while the call is parked: takes it off whatever queue it waits in.
     package var unpark: (() -> Void)?
 
     package private(set) var isCompleted = false
 
-    init(requestID: UInt64, target: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink, journal: Journal?) {
+    init(
+        requestID: UInt64, target: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink,
+        journal: Journal?, replies: ReplyMemory?
+    ) {
         self.requestID = requestID
         self.target = target
         self.journal = journal
+        self.replies = replies
         self.method = method
         self.session = session
         self.owner = LockOwner(session: session.id, owner: owner)
@@ -37,10 +44,15 @@ package final class PendingCall {
     /// The event loop every object lives on; blocking methods schedule their deadlines here.
     package var eventLoop: any EventLoop { link.eventLoop }
 
-    /// Appends a journal record for the called object. The reply of every call that could see
-    /// the change waits until the record is committed.
-    package func record(_ op: String, _ arguments: [Value]) {
-        journal?.append(object: target, op: op, arguments: arguments)
+    /// The session and request id that name this call in the journal and the reply memory.
+    var caller: (session: String, request: UInt64) { (session.id, requestID) }
+
+    /// Appends a journal record for the called object, with this call's `reply`, which a retry
+    /// of the call gets after a restart. The reply of every call that could see the change
+    /// waits until the record is committed.
+    /// - Parameter reply: Nil when the reply is not known yet (a reference the store makes later).
+    package func record(_ op: String, _ arguments: [Value], reply: Value?) {
+        journal?.append(object: target, op: op, arguments: arguments, caller: caller, reply: reply)
     }
 
     /// Sends the reply. Only the first completion counts.
@@ -53,6 +65,7 @@ package final class PendingCall {
             session.parkedCallEnded(self)
         }
         session.noteReturned(result)
+        if let replies, case .success(let value) = result { replies.remember(session: session.id, request: requestID, reply: value) }
         link.send(.reply(id: requestID, result: result))
     }
 

@@ -20,4 +20,6 @@ package struct CheckpointPlan: Sendable {
     /// How many rows `objects` and `dict_entries` hold once it is written (every durable object
     /// and every dict entry in memory, for a manager's checkpoint), which a start checks.
     package var rows = (objects: 0, entries: 0)
+    /// The replies the manager remembers, which replace the `replies` table; nil leaves it.
+    package var replies: [ReplyMemory.Row]?
 }

@@ -67,9 +67,15 @@ package final class Journal {
     }
 
     /// Appends a record for `object`. It is committed with the current batch.
-    func append(object: UInt64, op: String, arguments: [Value]) {
+    /// - Parameters:
+    ///   - caller: The session and request id of the call that made it, if a call did.
+    ///   - reply: That call's reply, which a retry of it gets after a restart.
+    func append(object: UInt64, op: String, arguments: [Value], caller: (session: String, request: UInt64)? = nil, reply: Value? = nil) {
         lastAppended += 1
-        batch.append(JournalRecord(seq: lastAppended, time: Self.now(), object: object, op: op, arguments: arguments))
+        batch.append(JournalRecord(
+            seq: lastAppended, time: Self.now(), object: object, op: op, arguments: arguments,
+            session: caller?.session, request: caller?.request, reply: reply
+        ))
         recordsSinceCheckpoint += 1
         if recordsSinceCheckpoint >= checkpointEvery { checkpointRequested = true }
         scheduleCommit()

@@ -9,12 +9,14 @@ import Glibc
 final class JournalConnection {
     private let database: SQLiteConnection
     private var path: String { database.path }
-    private lazy var insertRecord = try? database.prepare(
-        "INSERT INTO journal (seq, time, object, op, args, crc) VALUES (?1, ?2, ?3, ?4, ?5, dm_row_crc(?1, ?2, ?3, ?4, ?5))"
-    )
-    /// Whether the file's rows carry checksums (schema 2 on): a journal of schema 1 is read
-    /// without them until a manager migrates it.
-    private var checksums = true
+    private lazy var insertRecord = try? database.prepare("""
+        INSERT INTO journal (seq, time, object, op, args, session, request, reply, crc)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, dm_row_crc(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))
+        """)
+    /// The file's schema: a journal written by an older build is read as it is (without
+    /// checksums before 2, without callers before 3) until a manager migrates it.
+    private var version = JournalSchema.latestVersion
+    private var checksums: Bool { version >= JournalSchema.checksumsVersion }
 
     /// Opens the file and makes sure it is a journal this build can read, before writing to it.
     init(path: String, durability: Durability, maxPageCount: Int?) throws(JournalError) {
@@ -35,7 +37,7 @@ final class JournalConnection {
         database = try SQLiteConnection(path: path, readOnly: true)
         guard try checkIdentity() > 0 else { throw .notAJournal(path, "an empty database") }
         do {
-            checksums = try schemaVersion() >= JournalSchema.checksumsVersion
+            version = try schemaVersion()
         } catch where !error.isNewerSchema {
             throw .notAJournal(path, "it has no schema_migrations table")
         }
@@ -101,7 +103,7 @@ final class JournalConnection {
         guard try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'manager_state'") > 0 else {
             return CommitMark(epoch: 0, seq: 0)
         }
-        checksums = try database.integer("SELECT count(*) FROM pragma_table_info('manager_state') WHERE name = 'crc'") > 0
+        version = try database.integer("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'") > 0 ? try schemaVersion() : 1
         let checkpointSeq = UInt64(try state("checkpoint_seq"))
         let lastSeq = UInt64(try database.integer("SELECT coalesce(max(seq), 0) FROM journal"))
         return CommitMark(epoch: UInt64(try state("epoch")), seq: max(checkpointSeq, lastSeq))
@@ -129,7 +131,7 @@ final class JournalConnection {
                 try database.execute(migration.sql)
                 try database.execute("INSERT INTO schema_migrations (version, file, applied_at) VALUES (\(migration.version), '\(migration.file)', CAST(strftime('%s', 'now') AS REAL))")
                 try database.execute("COMMIT")
-                checksums = migration.version >= JournalSchema.checksumsVersion
+                version = migration.version
             } catch {
                 try? database.execute("ROLLBACK")
                 throw error
@@ -180,6 +182,9 @@ final class JournalConnection {
         insert.bind(3, Int64(bitPattern: record.object))
         insert.bind(4, record.op)
         try insert.bind(5, encoded: .array(record.arguments))
+        insert.bind(6, record.session)
+        if let request = record.request { insert.bind(7, Int64(bitPattern: request)) }
+        if let reply = record.reply { try insert.bind(8, encoded: reply) }
         defer { insert.reset() }
         try insert.step()
     }
@@ -245,6 +250,7 @@ final class JournalConnection {
             try setState("checkpoint_seq", Int64(bitPattern: plan.upTo))
             try setState("objects_rows", Int64(plan.rows.objects))
             try setState("entries_rows", Int64(plan.rows.entries))
+            if let replies = plan.replies { try writeReplies(replies) }
             try setState("checkpoint_time", Int64(Date().timeIntervalSince1970))
         }
         try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -358,12 +364,43 @@ final class JournalConnection {
         return objects
     }
 
+    /// Replaces the `replies` table with what the reply memory holds; inside a checkpoint.
+    private func writeReplies(_ rows: [ReplyMemory.Row]) throws(JournalError) {
+        try database.execute("DELETE FROM replies")
+        let insert = try database.prepare(
+            "INSERT OR REPLACE INTO replies (session, request, reply, crc) VALUES (?1, ?2, ?3, dm_row_crc(?1, ?2, ?3))"
+        )
+        for row in rows {
+            insert.bind(1, row.session)
+            insert.bind(2, Int64(bitPattern: row.request))
+            if let reply = row.reply { try insert.bind(3, encoded: reply) }
+            try insert.step()
+            insert.reset()
+        }
+        try setState("replies_rows", Int64(rows.count))
+    }
+
+    /// The replies the last checkpoint remembered (none before schema 3), each checked.
+    func loadReplies() throws(JournalError) -> [ReplyMemory.Row] {
+        guard version >= JournalSchema.callersVersion else { return [] }
+        let statement = try database.prepare("SELECT session, request, reply, \(checked("session, request, reply")) FROM replies")
+        var rows: [ReplyMemory.Row] = []
+        while try statement.step() {
+            let request = UInt64(bitPattern: statement.int64(1))
+            guard statement.int64(3) == 1 else { throw .damaged(path, "the remembered reply of request \(request) in replies fails its checksum") }
+            let reply = statement.isNull(2) ? nil : try naming("the remembered reply of request \(request) in replies") { () throws(JournalError) in try statement.value(2) }
+            rows.append(ReplyMemory.Row(session: statement.string(0) ?? "", request: request, reply: reply))
+        }
+        try expectRows(rows.count, of: "replies", counted: "replies_rows")
+        return rows
+    }
+
     /// Checks that a table holds the rows the last checkpoint wrote: damage can make rows vanish
     /// without failing any checksum.
     private func expectRows(_ found: Int, of table: String, counted key: String) throws(JournalError) {
         let written = try state(key)
         guard found == Int(written) else {
-            throw .damaged(path, "\(table) holds \(found) rows of objects, but the last checkpoint wrote \(written)")
+            throw .damaged(path, "\(table) holds \(found) rows, but the last checkpoint wrote \(written)")
         }
     }
 
@@ -379,7 +416,7 @@ final class JournalConnection {
     /// Up to `limit` records after `seq`, oldest first; only `object`'s when given.
     func records(after seq: UInt64, limit: Int, object: UInt64? = nil) throws(JournalError) -> [JournalRecord] {
         let filter = object == nil ? "" : " AND object = ?"
-        let statement = try database.prepare("SELECT seq, time, object, op, args, \(checked("seq, time, object, op, args")) FROM journal WHERE seq > ?\(filter) ORDER BY seq LIMIT ?")
+        let statement = try database.prepare("SELECT \(recordColumns) FROM journal WHERE seq > ?\(filter) ORDER BY seq LIMIT ?")
         statement.bind(1, Int64(bitPattern: seq))
         if let object {
             statement.bind(2, Int64(bitPattern: object))
@@ -413,16 +450,28 @@ final class JournalConnection {
         return records
     }
 
-    /// The record in a row of `SELECT seq, time, object, op, args, checked`.
+    /// What a record is read from, in order, its checksum's check last; NULL for the columns
+    /// a journal of an older schema lacks.
+    private var recordColumns: String {
+        switch version {
+        case ..<JournalSchema.checksumsVersion: "seq, time, object, op, args, NULL, NULL, NULL, 1"
+        case ..<JournalSchema.callersVersion: "seq, time, object, op, args, NULL, NULL, NULL, crc IS dm_row_crc(seq, time, object, op, args)"
+        default: "seq, time, object, op, args, session, request, reply, crc IS dm_row_crc(seq, time, object, op, args, session, request, reply)"
+        }
+    }
+
+    /// The record in a row of `SELECT recordColumns`.
     private func record(_ statement: SQLiteStatement) throws(JournalError) -> JournalRecord {
-        guard statement.int64(5) == 1 else { throw .damaged(path, "record \(statement.int64(0)) in journal fails its checksum") }
+        guard statement.int64(8) == 1 else { throw .damaged(path, "record \(statement.int64(0)) in journal fails its checksum") }
         let arguments = try naming("the arguments of record \(statement.int64(0)) in journal") { () throws(JournalError) in try statement.value(4) }
         guard case .array(let arguments) = arguments else {
             throw .damaged(path, "record \(statement.int64(0)) has no argument list")
         }
+        let reply = statement.isNull(7) ? nil : try naming("the reply of record \(statement.int64(0)) in journal") { () throws(JournalError) in try statement.value(7) }
         return JournalRecord(
             seq: UInt64(bitPattern: statement.int64(0)), time: statement.double(1),
-            object: UInt64(bitPattern: statement.int64(2)), op: statement.string(3) ?? "", arguments: arguments
+            object: UInt64(bitPattern: statement.int64(2)), op: statement.string(3) ?? "", arguments: arguments,
+            session: statement.string(5), request: statement.isNull(6) ? nil : UInt64(bitPattern: statement.int64(6)), reply: reply
         )
     }
 }
@@ -441,7 +490,7 @@ extension JournalConnection {
     /// Every `create`, `unname` and `drop` record, oldest first: which objects came and went
     /// since the checkpoint, under which names.
     func lifecycleRecords() throws(JournalError) -> [JournalRecord] {
-        let statement = try database.prepare("SELECT seq, time, object, op, args, \(checked("seq, time, object, op, args")) FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
+        let statement = try database.prepare("SELECT \(recordColumns) FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
         var records: [JournalRecord] = []
         while try statement.step() {
             records.append(try record(statement))

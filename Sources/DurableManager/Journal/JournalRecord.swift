@@ -22,12 +22,26 @@ public struct JournalRecord: Sendable, Hashable {
     public var op: String
     /// The operation's arguments, as the journal stores them.
     public var arguments: [Value]
+    /// The session of the client whose call made the record; nil for the manager's own records
+    /// (a sweep's `drop`, a lease that expired).
+    public var session: String?
+    /// The request id of that call within its session.
+    public var request: UInt64?
+    /// The call's reply, remembered so that the same call sent again (after a lost connection
+    /// or a restart) gets it and changes nothing twice.
+    public var reply: Value?
 
-    package init(seq: UInt64, time: Double, object: UInt64, op: String, arguments: [Value]) {
+    package init(
+        seq: UInt64, time: Double, object: UInt64, op: String, arguments: [Value],
+        session: String? = nil, request: UInt64? = nil, reply: Value? = nil
+    ) {
         self.seq = seq
         self.time = time
         self.object = object
         self.op = op
         self.arguments = arguments
+        self.session = session
+        self.request = request
+        self.reply = reply
     }
 }

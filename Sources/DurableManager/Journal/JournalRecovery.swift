@@ -16,10 +16,11 @@ enum JournalRecovery {
         _ store: NIOLoopBound<ObjectStore>, from file: JournalFile, info: JournalFile.StartInfo,
         settings: ManagerServer.Configuration.Journal, on loop: any EventLoop, logger: Logger
     ) async throws -> Report {
-        let stored = try await file.run { try $0.loadObjects() }
+        let (stored, replies) = try await file.run { (try $0.loadObjects(), try $0.loadReplies()) }
         try await loop.submit {
             store.value.journalPath = file.path
             try store.value.restore(stored)
+            store.value.replies.restore(replies)
         }.get()
         var replayed = 0
         var after = info.checkpointSeq

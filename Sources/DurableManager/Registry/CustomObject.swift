@@ -80,7 +80,10 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
             }
             if entry.mutating {
                 changedSinceCheckpoint = true
-                if let coding = type.coding { try record(method, arguments, coding, call) }
+                // A method that returns an object is answered with a reference the store makes
+                // later: no reply is journaled for it.
+                let reply: Value? = if case .value(let value) = outcome { value } else { nil }
+                if let coding = type.coding { try record(method, arguments, coding, call, reply: reply) }
             }
             switch outcome {
             case .value(let value): return .returned(value)
@@ -94,12 +97,12 @@ final class CustomObject<Object: AnyObject & SendableMetatype>: SharedObject {
 
     /// Journals the state after a mutating call.
     /// - Throws: when the state cannot be encoded, or nests deeper than a journal is read.
-    private func record(_ method: String, _ arguments: Arguments, _ coding: SharedType<Object>.Coding, _ call: PendingCall) throws(ManagerError) {
+    private func record(_ method: String, _ arguments: Arguments, _ coding: SharedType<Object>.Coding, _ call: PendingCall, reply: Value?) throws(ManagerError) {
         let state = try Self.userCode(type.typeID, "encoding its state after '\(method)'") { try coding.encode(object) }
         try Self.checkNesting(state, type.typeID)
         try arguments.checkSize(state.encodedSize, of: "the state of \(type.typeID)")
         recordedState = state
-        call.record(method, [.array(arguments.values), state])
+        call.record(method, [.array(arguments.values), state], reply: reply)
     }
 
     /// A record holds the state one level down (`[arguments, state]`), so the state may nest one

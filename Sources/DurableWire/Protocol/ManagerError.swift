@@ -59,6 +59,9 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         public static let typeMismatch = Code("TypeMismatch")
         /// The manager serves as many connections as it may (its `--max-connections`); try later.
         public static let tooManyConnections = Code("TooManyConnections")
+        /// A retried call's reply is no longer remembered (more unacknowledged replies piled up
+        /// than the manager keeps): the call may or may not have been applied.
+        public static let replyForgotten = Code("ReplyForgotten")
         /// The manager is shutting down and takes no more calls.
         public static let shuttingDown = Code("ShuttingDown")
         /// The manager could not write the journal; the call's change was not made.

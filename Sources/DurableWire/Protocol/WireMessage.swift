@@ -11,13 +11,18 @@ package struct Request: Sendable, Hashable {
     /// Who, inside the client, makes the call: lock ownership is per (session, owner), as a
     /// Python lock's is per thread.
     package var owner: UInt64
+    /// Every request of this session below this id has had its reply: the manager may forget
+    /// those replies. Request ids grow, so a client that retries a call it never heard back from
+    /// keeps this at or below that call's id.
+    package var acknowledgedBelow: UInt64
 
-    package init(id: UInt64, target: UInt64, method: String, arguments: [Value], owner: UInt64 = 0) {
+    package init(id: UInt64, target: UInt64, method: String, arguments: [Value], owner: UInt64 = 0, acknowledgedBelow: UInt64 = 0) {
         self.id = id
         self.target = target
         self.method = method
         self.arguments = arguments
         self.owner = owner
+        self.acknowledgedBelow = acknowledgedBelow
     }
 }
 
@@ -45,8 +50,8 @@ package enum WireMessage: Sendable, Hashable {
         case challenge = 1, response, welcome, request, replyValue, replyError, cancel, release
     }
 
-    /// The protocol version this build speaks.
-    package static let protocolVersion: UInt8 = 1
+    /// The protocol version this build speaks. 2: requests carry `acknowledgedBelow`.
+    package static let protocolVersion: UInt8 = 2
 
     /// Appends the message body (without the frame's length prefix).
     package func write(to buffer: inout ByteBuffer) {
@@ -69,6 +74,7 @@ package enum WireMessage: Sendable, Hashable {
             buffer.writeVarint(request.id)
             buffer.writeVarint(request.target)
             buffer.writeVarint(request.owner)
+            buffer.writeVarint(request.acknowledgedBelow)
             buffer.writeLengthPrefixedString(request.method)
             buffer.writeVarint(UInt64(request.arguments.count))
             for argument in request.arguments { buffer.writeValue(argument) }
@@ -114,13 +120,14 @@ package enum WireMessage: Sendable, Hashable {
             let id = try buffer.readVarint()
             let target = try buffer.readVarint()
             let owner = try buffer.readVarint()
+            let acknowledgedBelow = try buffer.readVarint()
             let method = try buffer.readLengthPrefixedString()
             let count = try buffer.readVarint()
             guard count <= UInt64(buffer.readableBytes) else { throw .lengthTooLarge(Int(clamping: count)) }
             var arguments: [Value] = []
             arguments.reserveCapacity(min(Int(count), 64))
             for _ in 0..<count { arguments.append(try buffer.readValue(maxDepth: maxDepth, budget: &budget)) }
-            message = .request(Request(id: id, target: target, method: method, arguments: arguments, owner: owner))
+            message = .request(Request(id: id, target: target, method: method, arguments: arguments, owner: owner, acknowledgedBelow: acknowledgedBelow))
         case .replyValue:
             let id = try buffer.readVarint()
             message = .reply(id: id, result: .success(try buffer.readValue(maxDepth: maxDepth, budget: &budget)))

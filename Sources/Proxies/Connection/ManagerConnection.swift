@@ -29,7 +29,10 @@ public final class ManagerConnection: Sendable {
     /// How many proxies this process holds on each object, so that a reconnected session tells
     /// the manager exactly what it refers to.
     private let liveProxies = Mutex<[UInt64: Int]>([:])
-    private let nextRequestID = Atomic<UInt64>(1)
+    /// Request ids in use, and the next one: taken together under one lock, so the lowest id
+    /// still waiting for its reply (what every request acknowledges below) never skips a call
+    /// that has an id but is not sent yet.
+    private let requests = Mutex<(next: UInt64, inFlight: Set<UInt64>)>((1, []))
     private let authkey: Authkey
     /// Made once at connect, so every reconnect speaks TLS with the same files.
     private let tls: ClientTLS?
@@ -269,13 +272,47 @@ public final class ManagerConnection: Sendable {
 
     /// Calls `method` on object `target` (0 is the manager itself) and waits for the reply.
     /// - Throws: ``ManagerError`` from the manager, or `.connectionLost`.
+    ///
+    /// A call whose connection drops before its reply is sent again, with the same request id,
+    /// once the connection is back: the manager answers a call it already made with its first
+    /// reply, so nothing is applied twice, and a parked call (`get`, `acquire`) parks again. The
+    /// caller sees `.connectionLost` only when the manager does not come back within the
+    /// reconnect window.
     public func call(_ target: UInt64, _ method: String, _ arguments: [Value]) async throws(ManagerError) -> Value {
-        let link = try await currentLink()
-        return try await send(Request(id: nextID(), target: target, method: method, arguments: arguments, owner: Self.currentOwner()), on: link).get()
+        let id = requests.withLock { requests in
+            defer { requests.next += 1 }
+            requests.inFlight.insert(requests.next)
+            return requests.next
+        }
+        defer { _ = requests.withLock { $0.inFlight.remove(id) } }
+        var request = Request(id: id, target: target, method: method, arguments: arguments, owner: Self.currentOwner())
+        var giveUpAt: ContinuousClock.Instant?
+        while true {
+            let link: Link
+            do {
+                link = try await currentLink()
+            } catch where error.code == .connectionLost && giveUpAt != nil {
+                // It was sent before the connection dropped: say so, whatever the reconnection says.
+                throw .connectionLost(to: address, because: "the manager did not come back within \(reconnectWindow)", inFlight: true)
+            }
+            request.acknowledgedBelow = requests.withLock { $0.inFlight.min() ?? $0.next }
+            let result = await send(request, on: link)
+            guard case .failure(let error) = result, error.code == .connectionLost, !state.withLock({ $0.closed }) else {
+                return try result.get()
+            }
+            // A connection that keeps dropping right after it comes back (a manager that dies on
+            // this very call) is given up on after one reconnect window, as a dead one is.
+            let now = ContinuousClock.now
+            if let giveUpAt, now >= giveUpAt { throw error }
+            giveUpAt = giveUpAt ?? now + reconnectWindow
+        }
     }
 
     private func nextID() -> UInt64 {
-        nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
+        requests.withLock { requests in
+            defer { requests.next += 1 }
+            return requests.next
+        }
     }
 
     private func send(_ request: Request, on link: Link) async -> Result<Value, ManagerError> {

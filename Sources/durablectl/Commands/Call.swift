@@ -13,6 +13,11 @@ struct Call: AsyncParsableCommand {
             __setitem__, append...). Each ARG is one JSON value: an object keeps its keys' \
             order, and 2.0 is a float where 2 is an int, as in Python.
 
+            With --idempotency-key, the call is made at most once however often the command is \
+            run again with the same key (after a timeout, a lost connection, a restart of the \
+            manager): a repeat prints the first result and changes nothing. Use a key per \
+            intended change, such as a job id.
+
             Exit codes: 0 done, 64 the object does not expose METHOD, 65 an ARG is not JSON or \
             not what the method takes, 66 no such object (or key), 69 the manager cannot be \
             reached or does not answer, 77 wrong authkey or a TLS certificate refused (either \
@@ -24,6 +29,7 @@ struct Call: AsyncParsableCommand {
               durablectl call jobs get false
               durablectl call dict:status __setitem__ '"job-7"' '"running"'
               durablectl call status items
+              durablectl call --idempotency-key order-7 Queue:jobs put '{"order": 7}'
             """
     )
 
@@ -36,7 +42,19 @@ struct Call: AsyncParsableCommand {
     @Argument(help: "The arguments, one JSON value each.")
     var arguments: [String] = []
 
+    @Option(help: ArgumentHelp("Make the call at most once for this key, however often the command is repeated: a repeat prints the first result.", valueName: "key"))
+    var idempotencyKey: String?
+
     @OptionGroup var connection: ConnectionOptions
+
+    /// The key names a session of its own, whose first request is the call: the manager keeps
+    /// its reply (journaled with the change), and a repeat of the command is the same call sent
+    /// again.
+    func validate() throws {
+        if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.utf8.count > 200 {
+            throw ValidationError("--idempotency-key must be 1 to 200 bytes")
+        }
+    }
 
     func run() async throws {
         var values: [Value] = []
@@ -51,8 +69,16 @@ struct Call: AsyncParsableCommand {
         try await reportingFailures {
             let link = try await connection.open()
             let target = try await resolve(object, on: link)
-            let result = try await link.call(target, method, values)
-            await link.close()
+            let result: Value
+            if let idempotencyKey {
+                await link.close()
+                let keyed = try await connection.open(session: "key:" + idempotencyKey)
+                result = try await keyed.call(target, method, values)
+                await keyed.close()
+            } else {
+                result = try await link.call(target, method, values)
+                await link.close()
+            }
             printJSON(result)
         }
     }

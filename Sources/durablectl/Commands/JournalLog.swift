@@ -10,8 +10,10 @@ struct JournalLog: AsyncParsableCommand {
         discussion: """
             Reads the journal file directly and read-only: safe while a manager runs on it. \
             Each record is one mutation: its sequence number, time, object, op (the method, or \
-            a queue's put/get/task_done, or the manager's create/unname/drop) and arguments as \
-            JSON. Every start of a manager writes a record too, object `manager` (#0), op \
+            a queue's put/get/task_done, or the manager's create/unname/drop), arguments as \
+            JSON, and who made it: the session and request id of the client's call (`by \
+            SESSION#REQUEST`; none for the manager's own records, such as a sweep's drop). \
+            --session shows one client's records. Every start of a manager writes a record too, object `manager` (#0), op \
             `start`, printed as a sentence: "manager started: epoch 7, pid 4242, after a crash \
             or kill (no clean stop), replayed 12 records" (--json: its args are one map, \
             {epoch, pid, lastStop, replayed, recordsLost, schemaVersion}). A checkpoint folds \
@@ -28,12 +30,16 @@ struct JournalLog: AsyncParsableCommand {
               durablectl journal --tail 20
               durablectl journal --object jobs --since 1200
               durablectl journal --object manager
+              durablectl journal --session 3f9a0c2e71d84b16
               durablectl journal --follow --json | jq .op
             """
     )
 
     @Option(help: ArgumentHelp("Only this object's records: a name, #ID or ID; `manager` for the manager's starts.", valueName: "object"))
     var object: String?
+
+    @Option(help: ArgumentHelp("Only the records of this client session's calls.", valueName: "session"))
+    var session: String?
 
     @Option(help: ArgumentHelp("Only records after this sequence number.", valueName: "seq"))
     var since: UInt64 = 0
@@ -44,7 +50,7 @@ struct JournalLog: AsyncParsableCommand {
     @Flag(help: "Keep printing new records as the manager commits them, until interrupted.")
     var follow = false
 
-    @Flag(help: "Print one JSON object per line: {seq, time, object, name, type, op, args}.")
+    @Flag(help: "Print one JSON object per line: {seq, time, object, name, type, op, args, session, request}.")
     var json = false
 
     @OptionGroup var journal: JournalOptions
@@ -76,7 +82,9 @@ struct JournalLog: AsyncParsableCommand {
                 firstRead = false
                 for record in batch {
                     JournalObjectName.note(record, in: &names)
-                    if objectID == nil || record.object == objectID { try printRecord(record, names: names) }
+                    if objectID == nil || record.object == objectID, session == nil || record.session == session {
+                        try printRecord(record, names: names)
+                    }
                 }
                 last = batch.last?.seq ?? last
                 if batch.count == Self.chunk { continue }
@@ -101,12 +109,15 @@ struct JournalLog: AsyncParsableCommand {
                 "type": known.map { .string($0.typeID) } ?? .null,
                 "op": .string(record.op),
                 "args": .array(record.arguments),
+                "session": record.session.map(Value.string) ?? .null,
+                "request": record.request.map { .int(Int64(bitPattern: $0)) } ?? .null,
             ])
         } else if let start = ManagerStart(record) {
             print("\(record.seq)  \(isoTime(record.time))  manager  \(record.op)  \(start)")
         } else {
             let object = record.object == 0 ? "manager" : known?.name ?? "#\(record.object)"
-            print("\(record.seq)  \(isoTime(record.time))  \(object)  \(record.op)  \(Value.array(record.arguments).jsonText())")
+            let caller = record.session.map { "  by \($0)#\(record.request.map(String.init) ?? "?")" } ?? ""
+            print("\(record.seq)  \(isoTime(record.time))  \(object)  \(record.op)  \(Value.array(record.arguments).jsonText())\(caller)")
         }
     }
 

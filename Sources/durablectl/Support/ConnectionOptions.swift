@@ -42,7 +42,8 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Connects and authenticates, or fails with `ConnectionLost` (exit 69) when the manager
     /// does not answer within `timeout`: a stopped or wedged process, not only a closed socket.
-    func open() async throws -> ManagerConnection {
+    /// - Parameter session: The session to open; a new random one by default.
+    func open(session: String = ManagerConnection.randomSessionID()) async throws -> ManagerConnection {
         let address = try connect.map { try ManagerAddress(parsing: $0) } ?? StateFolder.default.socketAddress
         guard hasReadableAuthkey else {
             printError("durablectl: cannot read the authkey file \(authkeyPath); pass --authkey-file with the manager's authkey")
@@ -50,7 +51,7 @@ struct ConnectionOptions: ParsableArguments {
         }
         let authkey = try Authkey(contentsOf: authkeyPath)
         return try await ManagerConnection.connect(
-            to: address, authkey: authkey, tls: try tls(),
+            to: address, authkey: authkey, tls: try tls(), sessionID: session,
             handshakeTimeout: .milliseconds(Int64(timeout * 1000))
         )
     }

@@ -34,6 +34,7 @@ final class DurableHarness {
         let store = ObjectStore(registry: .syncManager, epoch: info.epoch, sessionGrace: .seconds(5), eventLoop: loop, logger: logger)
         store.journalPath = path
         try store.restore(try file.run(on: loop) { try $0.loadObjects() }.wait())
+        store.replies.restore(try file.run(on: loop) { try $0.loadReplies() }.wait())
         var after = info.checkpointSeq
         var replayed = 0
         while true {
@@ -79,14 +80,15 @@ final class DurableHarness {
         (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
     }
 
-    /// Opens a connection through the frame codec and completes the handshake.
-    func connect(session: String) throws -> FramedClient {
+    /// Opens a connection through the frame codec and completes the handshake. A session's ids
+    /// go on across its connections and restarts, as a real client's do.
+    func connect(session: String, after previous: FramedClient? = nil) throws -> FramedClient {
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addManagerConnectionHandlers(
             store: store, authkey: authkey, maxFrameSize: 64 << 20, handshakeTimeout: .seconds(10),
             logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let client = FramedClient(channel: channel)
+        let client = FramedClient(channel: channel, firstRequestID: max(previous?.nextRequestID ?? 1, 1))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/harness")).wait()
         guard case .challenge(_, let nonce) = try client.nextMessage() else { throw HarnessError("no challenge") }
         try client.send(.response(mac: authkey.mac(for: nonce), nonce: [1, 2, 3], session: session))

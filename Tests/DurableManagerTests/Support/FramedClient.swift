@@ -8,13 +8,19 @@ import NIOEmbedded
 final class FramedClient {
     let channel: EmbeddedChannel
     private var pending = ByteBuffer()
-    private var nextID: UInt64 = 1
+    private var nextID: UInt64
     /// Replies by request id, as they arrive.
     private(set) var replies: [UInt64: Result<Value, ManagerError>] = [:]
 
-    init(channel: EmbeddedChannel) {
+    /// - Parameter firstRequestID: Where this connection's request ids start: a session that
+    ///   reconnects goes on from where it left off, as a real client does.
+    init(channel: EmbeddedChannel, firstRequestID: UInt64) {
         self.channel = channel
+        nextID = firstRequestID
     }
+
+    /// The id the next call will have.
+    var nextRequestID: UInt64 { nextID }
 
     func send(_ message: WireMessage) throws {
         var body = ByteBuffer()

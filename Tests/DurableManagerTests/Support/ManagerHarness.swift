@@ -10,6 +10,9 @@ final class ManagerHarness {
     let loop = EmbeddedEventLoop()
     let store: ObjectStore
     let authkey = Authkey(bytes: Array("harness-key".utf8))
+    /// The next request id of each session: a client that reconnects goes on numbering its calls
+    /// where it left off, as a real one does (a repeated id is a retry of the same call).
+    var nextRequestIDs: [String: UInt64] = [:]
 
     init(sessionGrace: TimeAmount = .seconds(5), registry: TypeRegistry = .syncManager, epoch: UInt64 = 1) {
         store = ObjectStore(
@@ -23,7 +26,7 @@ final class ManagerHarness {
         try channel.pipeline.syncOperations.addHandler(
             ServerConnectionHandler(store: store, authkey: authkey, handshakeTimeout: .seconds(10), throttle: LoginThrottle(), logger: Logger(label: "test"))
         )
-        let client = HarnessClient(channel: channel, harness: self)
+        let client = HarnessClient(channel: channel, harness: self, session: session)
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/harness")).wait()
         guard case .challenge(_, let nonce) = try client.nextOutbound() else {
             throw HarnessError("no challenge from the manager")
@@ -50,16 +53,17 @@ struct HarnessError: Error, CustomStringConvertible {
 final class HarnessClient {
     let channel: EmbeddedChannel
     private let harness: ManagerHarness
-    private var nextID: UInt64 = 1
+    private let session: String
     private var replies: [UInt64: Result<Value, ManagerError>] = [:]
     /// Replies with id 0: the connection itself failed.
     private(set) var connectionErrors: [ManagerError] = []
     /// The caller (task) inside this client that makes the calls.
     var owner: UInt64 = 1
 
-    init(channel: EmbeddedChannel, harness: ManagerHarness) {
+    init(channel: EmbeddedChannel, harness: ManagerHarness, session: String) {
         self.channel = channel
         self.harness = harness
+        self.session = session
     }
 
     func nextOutbound() throws -> WireMessage? {
@@ -69,8 +73,8 @@ final class HarnessClient {
     /// Sends a call without waiting; returns its request id.
     @discardableResult
     func send(_ target: UInt64, _ method: String, _ arguments: [Value] = []) throws -> UInt64 {
-        let id = nextID
-        nextID += 1
+        let id = harness.nextRequestIDs[session, default: 1]
+        harness.nextRequestIDs[session] = id + 1
         try channel.writeInbound(InboundFrame.message(.request(Request(id: id, target: target, method: method, arguments: arguments, owner: owner))))
         return id
     }

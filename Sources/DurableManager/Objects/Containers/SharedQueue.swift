@@ -110,9 +110,10 @@ package final class SharedQueue: SharedObject {
     }
 
     /// Appends a record for this queue; every change of its items goes through here.
-    private func record(_ op: String, _ arguments: [Value] = [], _ call: PendingCall) {
+    /// - Parameter reply: What `call` answers: a taken item, or None.
+    private func record(_ op: String, _ arguments: [Value] = [], _ call: PendingCall, reply: Value = .null) {
         changedSinceCheckpoint = true
-        call.record(op, arguments)
+        call.record(op, arguments, reply: reply)
     }
 
     private var isFull: Bool { maxsize > 0 && items.count >= maxsize }
@@ -195,7 +196,7 @@ package final class SharedQueue: SharedObject {
             }
             return .parked
         }
-        record("get", [], call)
+        record("get", [], call, reply: item)
         if let putter = putters.popFirst() {
             enqueue(putter.payload, putter.call)
             putter.call.complete(.success(.null))
@@ -209,7 +210,7 @@ package final class SharedQueue: SharedObject {
         unfinished += 1
         record("put", [item], call)
         if let getter = getters.popFirst() {
-            record("get", [], getter.call)
+            record("get", [], getter.call, reply: item)
             getter.call.complete(.success(item))
         } else {
             append(item)

@@ -22,7 +22,8 @@ package final class SharedBarrier: SharedObject {
 
     package static let type = SharedObjectType(
         typeID: "Barrier",
-        exposed: ["wait", "reset", "abort", "parties", "n_waiting", "broken"]
+        exposed: ["wait", "reset", "abort", "parties", "n_waiting", "broken"],
+        mutating: ["wait", "reset", "abort"]
     ) { arguments, _ throws(ManagerError) in
         try arguments.expect(1...2)
         let parties = try arguments.int(0)

@@ -22,7 +22,8 @@ package final class SharedCondition: SharedObject {
 
     package static let type = SharedObjectType(
         typeID: "Condition",
-        exposed: ["acquire", "release", "locked", "wait", "notify", "notify_all"]
+        exposed: ["acquire", "release", "locked", "wait", "notify", "notify_all"],
+        mutating: ["acquire", "release", "wait", "notify", "notify_all"]
     ) { arguments, context throws(ManagerError) in
         try arguments.expect(0...1)
         guard arguments.count == 1, arguments[0] != .null else {

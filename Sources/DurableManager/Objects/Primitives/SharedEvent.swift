@@ -8,7 +8,7 @@ package final class SharedEvent: SharedObject {
 
     package var hasParkedCalls: Bool { !waiters.isEmpty }
 
-    package static let type = SharedObjectType(typeID: "Event", exposed: ["set", "clear", "is_set", "wait"]) { arguments, _ throws(ManagerError) in
+    package static let type = SharedObjectType(typeID: "Event", exposed: ["set", "clear", "is_set", "wait"], mutating: ["set", "clear"]) { arguments, _ throws(ManagerError) in
         try arguments.expect(0...0)
         return SharedEvent()
     }

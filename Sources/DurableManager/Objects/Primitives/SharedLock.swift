@@ -32,7 +32,7 @@ package final class SharedLock: SharedObject {
     package static let reentrantType = lockType(typeID: "RLock", reentrant: true)
 
     private static func lockType(typeID: String, reentrant: Bool) -> SharedObjectType {
-        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "locked"]) { arguments, _ throws(ManagerError) in
+        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "locked"], mutating: ["acquire", "release"]) { arguments, _ throws(ManagerError) in
             try arguments.expect(0...0)
             return SharedLock(reentrant: reentrant)
         }

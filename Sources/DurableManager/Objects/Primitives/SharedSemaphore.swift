@@ -27,7 +27,7 @@ package final class SharedSemaphore: SharedObject {
     package static let boundedType = semaphoreType(typeID: "BoundedSemaphore", bounded: true)
 
     private static func semaphoreType(typeID: String, bounded: Bool) -> SharedObjectType {
-        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "get_value"]) { arguments, _ throws(ManagerError) in
+        SharedObjectType(typeID: typeID, exposed: ["acquire", "release", "get_value"], mutating: ["acquire", "release"]) { arguments, _ throws(ManagerError) in
             try arguments.expect(0...1)
             let value = try arguments.int(0, default: 1)
             guard value >= 0 else { throw ManagerError(.valueError, "semaphore initial value must be >= 0, got \(value)") }
