@@ -33,7 +33,7 @@ struct InspectionTests {
         #expect(described[field: "summary"] == "held by session holder caller 1 for 3.0 s; 1 waiting: session waiter caller 7 for 2.0 s")
 
         try holder.value(lock, "release")
-        #expect(try waiter.reply(parked) == .success(true))
+        #expect(try waiter.reply(parked)?.map(\.acquired) == .success(true))
         let handedOver = try #require(try description(of: lock, from: holder)?[field: "live"])
         #expect(handedOver[field: "holder"] == ["session": "waiter", "caller": "7"])
         #expect(handedOver[field: "heldFor"] == 0.0, "the time counts from the hand-over")

@@ -26,7 +26,18 @@ extension AcquirerProxy {
     /// - Returns: Whether it was acquired.
     @discardableResult
     public func acquire(blocking: Bool = true, timeout: Duration? = nil) async throws(ManagerError) -> Bool {
-        try handle.decode(Bool.self, from: try await handle.callMethod("acquire", [.bool(blocking), timeout.timeoutValue]))
+        try await acquireReply(blocking: blocking, timeout: timeout) != nil
+    }
+
+    /// Acquires, and returns what the manager answered: a Lock's or RLock's fencing token, true
+    /// for the others; nil when it was not acquired.
+    func acquireReply(blocking: Bool, timeout: Duration?) async throws(ManagerError) -> Value? {
+        let reply = try await handle.callMethod("acquire", [.bool(blocking), timeout.timeoutValue])
+        switch reply {
+        case .bool(false): return nil
+        case .bool(true), .int: return reply
+        default: throw ManagerError(.wrongType, "acquire answered \(reply), not a bool or a fencing token")
+        }
     }
 
     /// Releases.
@@ -45,11 +56,19 @@ extension AcquirerProxy {
     /// release lost with a dropped connection is sent again once it is back.
     /// - Throws: ``ManagerError`` when the acquire fails (the body did not run), or what `body` throws.
     public func withLock<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        try await acquire()
+        try await holding { _ in try await body() }
+    }
+
+    /// Acquires, runs `body` with what the acquire answered, and releases as ``withLock(_:)``
+    /// describes.
+    func holding<Result: Sendable>(_ body: (Value) async throws -> Result) async throws -> Result {
+        guard let reply = try await acquireReply(blocking: true, timeout: nil) else {
+            throw ManagerError(.protocolError, "a blocking acquire with no timeout came back without the lock")
+        }
         let epoch = handle.connection.epoch
         let result: Result
         do {
-            result = try await body()
+            result = try await body(reply)
         } catch {
             await releaseHeld(since: epoch)
             throw error
@@ -84,8 +103,34 @@ extension AcquirerProxy {
     }
 }
 
+/// A proxy to a lock whose acquire yields a ``FencingToken``: a Lock or an RLock.
+public protocol FencedLockProxy: AcquirerProxy {}
+
+extension FencedLockProxy {
+    /// Runs `body` while holding the lock, with the fencing token this acquire got; releases as
+    /// ``AcquirerProxy/withLock(_:)`` does.
+    public func withLock<Result: Sendable>(_ body: (FencingToken) async throws -> Result) async throws -> Result {
+        try await holding { reply in try await body(try Self.token(reply)) }
+    }
+
+    /// Acquires, waiting up to `timeout` (`nil`: as long as it takes); with `blocking: false`
+    /// it does not wait.
+    /// - Returns: The acquire's fencing token, or nil when it was not acquired.
+    public func acquireToken(blocking: Bool = true, timeout: Duration? = nil) async throws(ManagerError) -> FencingToken? {
+        guard let reply = try await acquireReply(blocking: blocking, timeout: timeout) else { return nil }
+        return try Self.token(reply)
+    }
+
+    private static func token(_ reply: Value) throws(ManagerError) -> FencingToken {
+        guard case .int(let token) = reply else {
+            throw ManagerError(.wrongType, "the \(typeID)'s acquire answered \(reply), not a fencing token: is the manager older than this client?")
+        }
+        return FencingToken(token)
+    }
+}
+
 /// A proxy to a shared `Lock`: one holder at a time, not re-entrant.
-public struct LockProxy: AcquirerProxy {
+public struct LockProxy: FencedLockProxy {
     public static var typeID: String { "Lock" }
     public let handle: ProxyHandle
     public init(handle: ProxyHandle) { self.handle = handle }
@@ -97,7 +142,7 @@ public struct LockProxy: AcquirerProxy {
 }
 
 /// A proxy to a shared `RLock`: its holder may acquire it again, and must release it as often.
-public struct RLockProxy: AcquirerProxy {
+public struct RLockProxy: FencedLockProxy {
     public static var typeID: String { "RLock" }
     public let handle: ProxyHandle
     public init(handle: ProxyHandle) { self.handle = handle }

@@ -15,3 +15,12 @@ extension HarnessClient {
         return error
     }
 }
+
+extension Value {
+    /// An acquire's answer as Python reads it: a Lock's fencing token (a nonzero int) or true
+    /// is acquired, false is not.
+    var acquired: Value {
+        if case .int(let token) = self { return .bool(token > 0) }
+        return self
+    }
+}

@@ -7,12 +7,17 @@ package import NIOCore
 /// RLock may be taken again by its holder and must be released as often. Releasing a lock the
 /// caller does not hold is a `NotOwner` error. When the holder's session ends, the lock is
 /// released and handed to the next waiter, so a dead worker cannot wedge the rest.
+///
+/// A successful `acquire` answers a fencing token: an int larger than every token the lock gave
+/// before, across restarts too (the run's epoch is its upper bits), which is true to Python (a
+/// nonzero int) and lets a resource refuse a holder that a restart or a long pause replaced.
 package final class SharedLock: SharedObject {
     /// What a waiter receives when the lock comes to it: the recursion depth to restore (a
-    /// Condition's waiter gets back the depth it gave up) and the reply to send.
+    /// Condition's waiter gets back the depth it gave up) and the reply: nil for an `acquire`,
+    /// which is answered with its new fencing token.
     package struct Grant {
         var depth: Int
-        var result: Value
+        var result: Value?
     }
 
     let reentrant: Bool
@@ -21,6 +26,8 @@ package final class SharedLock: SharedObject {
     /// When the holder took the lock, for an operator: a lock held for an hour is news.
     private var heldSince: NIODeadline?
     private let acquirers = WaiterQueue<Grant>()
+    /// Acquires granted in this run: the low bits of the next fencing token.
+    private var grants: UInt64 = 0
 
     package var hasParkedCalls: Bool { !acquirers.isEmpty }
 
@@ -68,15 +75,14 @@ package final class SharedLock: SharedObject {
 
     private func acquire(_ call: PendingCall, blocking: Bool, timeout: TimeAmount?) -> CallOutcome {
         if holder == nil {
-            take(for: call, depth: 1)
-            return .returned(.bool(true))
+            return .returned(take(for: call, depth: 1))
         }
         if reentrant, holder == call.owner {
             depth += 1
-            return .returned(.bool(true))
+            return .returned(fencingToken(for: call))
         }
         guard blocking, timeout != .zero else { return .returned(.bool(false)) }
-        acquirers.park(call, payload: Grant(depth: 1, result: .bool(true)), timeout: timeout) { waiter in
+        acquirers.park(call, payload: Grant(depth: 1, result: nil), timeout: timeout) { waiter in
             waiter.call.complete(.success(.bool(false)))
         }
         return .parked
@@ -113,25 +119,36 @@ package final class SharedLock: SharedObject {
     /// Takes the lock for `call` with `grant`, now if it is free, or when it comes free.
     func reacquire(for call: PendingCall, grant: Grant) {
         if holder == nil {
-            take(for: call, depth: grant.depth)
-            call.complete(.success(grant.result))
+            let token = take(for: call, depth: grant.depth)
+            call.complete(.success(grant.result ?? token))
         } else {
             acquirers.park(call, payload: grant, timeout: nil) { _ in }
         }
     }
 
-    private func take(for call: PendingCall, depth: Int) {
+    /// Gives the lock to `call`.
+    /// - Returns: Its new fencing token.
+    private func take(for call: PendingCall, depth: Int) -> Value {
         holder = call.owner
         self.depth = depth
         heldSince = call.eventLoop.now
+        return fencingToken(for: call)
+    }
+
+    /// The next token: the run's epoch (from the object's id) above a count of this run's
+    /// grants, so it only grows, restart or not.
+    private func fencingToken(for call: PendingCall) -> Value {
+        grants += 1
+        let epoch = call.target >> ObjectReference.epochShift
+        return .int(Int64(bitPattern: epoch << ObjectReference.epochShift | grants))
     }
 
     private func handOff() {
         holder = nil
         heldSince = nil
         guard let next = acquirers.popFirst() else { return }
-        take(for: next.call, depth: next.payload.depth)
-        next.call.complete(.success(next.payload.result))
+        let token = take(for: next.call, depth: next.payload.depth)
+        next.call.complete(.success(next.payload.result ?? token))
     }
 
     package func describe(at now: NIODeadline) -> ObjectDescription {
