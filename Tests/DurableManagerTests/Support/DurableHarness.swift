@@ -12,6 +12,9 @@ final class DurableHarness {
     let path: String
     let checkpointEvery: Int
     let authkey = Authkey(bytes: Array("harness-key".utf8))
+    /// The wall clock every store of this harness reads (seconds since 1970), which a test may
+    /// move between a crash and the next start.
+    private let wallClock: () -> Double
     private(set) var loop: EmbeddedEventLoop
     private(set) var store: ObjectStore
     private(set) var file: JournalFile
@@ -20,19 +23,23 @@ final class DurableHarness {
     /// Loops of earlier runs: an `EmbeddedEventLoop` must not be freed with tasks still scheduled.
     private var retired: [(EmbeddedEventLoop, ObjectStore)] = []
 
-    init(path: String, checkpointEvery: Int) throws {
+    init(path: String, checkpointEvery: Int, wallClock: @escaping () -> Double = ObjectContext.unixTime) throws {
         self.path = path
         self.checkpointEvery = checkpointEvery
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        self.wallClock = wallClock
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Opens the journal and restores it as `JournalRecovery` does, synchronously.
-    private static func start(path: String, checkpointEvery: Int) throws -> (EmbeddedEventLoop, ObjectStore, JournalFile, JournalFile.StartInfo) {
+    private static func start(
+        path: String, checkpointEvery: Int, wallClock: @escaping () -> Double
+    ) throws -> (EmbeddedEventLoop, ObjectStore, JournalFile, JournalFile.StartInfo) {
         let (file, info) = try JournalFile.openInline(path: path, durability: .normal)
         let loop = EmbeddedEventLoop()
         let logger = Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = ObjectStore(registry: .syncManager, epoch: info.epoch, sessionGrace: .seconds(5), eventLoop: loop, logger: logger)
         store.journalPath = path
+        store.wallClock = wallClock
         try store.restore(try file.run(on: loop) { try $0.loadObjects() }.wait())
         var after = info.checkpointSeq
         var replayed = 0
@@ -65,7 +72,7 @@ final class DurableHarness {
         store.journal?.stop()
         try file.closeInline(clean: false)
         retired.append((loop, store))
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Stops cleanly (a final checkpoint, then the clean mark) and starts again.
@@ -76,7 +83,7 @@ final class DurableHarness {
         store.journal?.stop()
         try file.closeInline(clean: true)
         retired.append((loop, store))
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Opens a connection through the frame codec and completes the handshake.
