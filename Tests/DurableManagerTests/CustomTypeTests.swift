@@ -170,7 +170,7 @@ struct CustomTypeTests {
     @Test func theBuiltInsAreEntriesOfTheSameRegistry() {
         #expect(TypeRegistry.syncManager.typeIDs == [
             "Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock", "Namespace",
-            "Queue", "RLock", "Semaphore", "Value", "dict", "list",
+            "Queue", "RLock", "Semaphore", "Value", "WorkQueue", "dict", "list",
         ])
         #expect(Self.types.typeIDs == ["Greeter", "Tally", "dict"])
     }

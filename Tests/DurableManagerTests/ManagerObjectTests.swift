@@ -55,7 +55,7 @@ struct ManagerObjectTests {
     @Test func everyRegisteredTypeCanBeCreated() throws {
         let client = try ManagerHarness().connect()
         let arguments: [String: [Value]] = ["Barrier": [2]]
-        for type in ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue", "Lock", "RLock",
+        for type in ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue", "WorkQueue", "Lock", "RLock",
                      "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"] {
             #expect(try client.create(type, arguments[type] ?? []).typeID == type)
         }

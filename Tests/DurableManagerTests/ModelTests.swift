@@ -140,6 +140,7 @@ struct ModelRun {
         case "dict", "list", "Namespace": if random.chance(40) { arguments = [random.iterable()] }
         case "Value": arguments = [random.value()]
         case "Queue", "JoinableQueue": if random.chance(50) { arguments = [.int(Int64.random(in: 0...3, using: &random.rng))] }
+        case "WorkQueue": if random.chance(60) { arguments = [random.lease(), .int(Int64.random(in: 0...3, using: &random.rng))] }
         case "Semaphore", "BoundedSemaphore": arguments = [random.count()]
         case "Barrier": arguments = [.int(Int64.random(in: 1...3, using: &random.rng))]
         default: break
@@ -159,15 +160,19 @@ struct ModelRun {
     private mutating func callSomething() throws {
         let (target, typeID) = random.pick(objects)
         let method = random.method(of: typeID)
-        let arguments = random.arguments(for: method)
+        let arguments = random.arguments(for: method, of: typeID, on: target)
         let before = harness.durableObjects[target]
         let client = random.pick(clients)
         let id = try client.call(target, method, arguments, owner: UInt64.random(in: 1...2, using: &random.rng))
         harness.settle()
         totals.calls += 1
         switch try client.takeReply(id) {
-        case .success:
-            break
+        case .success(let value):
+            if typeID == "WorkQueue", method == "take", case .map(let fields) = value, case .int(let tag)? = fields["tag"] {
+                random.noteTag(tag, on: target, taken: true)
+            } else if typeID == "WorkQueue", method == "ack" || method == "nack", case .int(let tag)? = arguments.first {
+                random.noteTag(tag, on: target, taken: false)
+            }
         case .failure(let error):
             totals.failedCalls += 1
             let after = harness.durableObjects[target]

@@ -8,7 +8,7 @@ import NIOEmbedded
 /// restored, or records replayed. A damaged journal may be refused, never trap; and whatever a
 /// restore or replay builds, a checkpoint must be able to write and read back.
 enum JournalFuzzer {
-    static let types = ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue"]
+    static let types = ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue", "WorkQueue"]
     static let first = UInt64(1) << ObjectReference.epochShift | 1
 
     /// The first byte chooses the type and whether the rest is a checkpointed state (even) or a
@@ -88,6 +88,14 @@ enum JournalFuzzer {
             encoded(7, [["set", 0, [[1, [2]]]]]),
             encoded(8, ["maxsize": 2, "items": [1, 2], "unfinished": 2]),
             encoded(9, [["put", 0, ["job"]], ["get", 0, []], ["task_done", 0, []], ["create", 1, ["list", "x", []]], ["append", 1, [1]]]),
+            encoded(12, [
+                "lease": 30.0, "maxDeliveries": 2, "nextTag": 3, "queued": [["item": 1, "deliveries": 0]],
+                "leased": [["tag": 2, "item": "x", "deliveries": 1, "session": "s", "lease": 5.0]], "delayed": [], "dead": [],
+            ]),
+            encoded(13, [
+                ["put", 0, ["job"]], ["take", 0, [1, "s", 5.0]], ["nack", 0, [1, 2.0, 1e9]], ["ready", 0, [1]],
+                ["take", 0, [2, "s", 5.0]], ["expire", 0, [2]], ["extend", 0, [2, 1.0]], ["requeue_dead", 0, []],
+            ]),
         ]
     }
 }

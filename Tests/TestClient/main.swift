@@ -179,6 +179,29 @@ do {
             }
             connection = await reconnect(replacing: connection)
         }
+    case "take-job":
+        // take-job QUEUE: takes one job from WorkQueue QUEUE under the queue's lease, prints
+        // "took ITEM tag T deliveries D", and holds it without an ack until killed.
+        let jobs = try await manager.workQueue(rest[0], of: String.self)
+        let delivery = try await jobs.take()
+        say("took \(delivery.item) tag \(delivery.tag) deliveries \(delivery.deliveries)")
+        try? await Task.sleep(for: .seconds(3600))
+    case "work-jobs", "fail-jobs":
+        // work-jobs QUEUE COUNT / fail-jobs QUEUE COUNT: processes COUNT jobs of WorkQueue QUEUE
+        // with `process`, printing "done ITEM" (acked) or "failed ITEM" (the body threw: nacked).
+        let jobs = try await manager.workQueue(rest[0], of: String.self)
+        struct Failure: Error { var job: String }
+        for _ in 0..<Int(rest[1])! {
+            do {
+                let item = try await jobs.process(timeout: .seconds(30)) { job in
+                    if role == "fail-jobs" { throw Failure(job: job) }
+                    return job
+                }
+                say("done \(item)")
+            } catch let failure as Failure {
+                say("failed \(failure.job)")
+            }
+        }
     case "fill-dict":
         // fill-dict DICT COUNT: sets "k0" = 0 ... "k{COUNT-1}" = COUNT-1, one call at a time,
         // and prints "filled COUNT" once the last returned.

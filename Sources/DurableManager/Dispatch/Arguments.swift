@@ -116,7 +116,33 @@ public struct Arguments: Sendable {
             throw ManagerError(.valueError, "\(method): timeout must be a non-negative number of seconds or null, got \(argument)")
         }
         guard seconds.isFinite else { return nil }
-        return .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
+        return .nanoseconds(Int64(min(seconds, Self.longestSpan) * 1e9))
+    }
+
+    /// The longest span a call may ask for, in seconds (about 31 years): a timeout past it is
+    /// that long, and so is a lease or a delay, infinity included.
+    package static let longestSpan: Double = 1e9
+
+    /// A span in seconds (int or double), such as a lease or a delay; null (Python's `None`) or
+    /// a missing argument is `fallback`. Past ``longestSpan`` is ``longestSpan``.
+    /// - Parameters:
+    ///   - what: The argument's name for the error: "lease", "delay".
+    ///   - positive: Whether zero is refused too.
+    /// - Throws: `ValueError` for NaN, a negative span, or zero when `positive`; `TypeError` for
+    ///   anything but a number or null.
+    package func seconds(_ index: Int, default fallback: Double, what: String, positive: Bool) throws(ManagerError) -> Double {
+        let seconds: Double
+        let argument = try value(index, default: .null)
+        switch argument {
+        case .null: return fallback
+        case .int(let number): seconds = Double(number)
+        case .double(let number): seconds = number
+        case let other: throw .wrongType(method: method, expected: "a \(what) in seconds or null as argument \(index + 1)", got: other)
+        }
+        guard !seconds.isNaN, positive ? seconds > 0 : seconds >= 0 else {
+            throw ManagerError(.valueError, "\(method): \(what) must be a \(positive ? "positive" : "non-negative") number of seconds, got \(argument)")
+        }
+        return min(seconds, Self.longestSpan)
     }
 
     /// A reference to another shared object.

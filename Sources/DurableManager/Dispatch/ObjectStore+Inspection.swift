@@ -16,7 +16,7 @@ extension ObjectStore {
     func describeObject(_ id: UInt64, at now: NIODeadline) throws(ManagerError) -> Value {
         let entry = try entry(for: id)
         var fields = description(of: id, entry, at: now)
-        fields["state"] = entry.object.currentState
+        fields["state"] = entry.object.liveState(at: now)
         return .map(fields)
     }
 

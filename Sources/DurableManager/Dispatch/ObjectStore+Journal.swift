@@ -85,16 +85,41 @@ extension ObjectStore {
         }
     }
 
-    /// Starts journaling; restored objects are kept for one grace period so their clients can
-    /// come back before anything unreferenced is dropped.
+    /// Starts journaling and lets the restored objects serve (their timers start now, after the
+    /// whole replay). Restored objects are kept for one grace period so their clients can come
+    /// back before anything unreferenced is dropped; a session of the previous run that held
+    /// something (a WorkQueue's lease) and did not come back by then is ended.
     func attach(_ journal: Journal, restored: Bool) {
         self.journal = journal
         journalPath = journal.file.path
         journal.checkpointPlan = { [unowned self] everything in checkpointPlan(everything: everything) }
         journal.onCommitFailure = { [unowned self] ids in restoreFromJournal(ids) }
+        for id in objects.keys.sorted() { activate(id) }
         if restored {
             keepRestoredUntil = .now() + sessionGrace
-            eventLoop.assumeIsolated().scheduleTask(in: sessionGrace) { [weak self] in self?.scheduleSweep() }
+            eventLoop.assumeIsolated().scheduleTask(in: sessionGrace) { [weak self] in
+                self?.endSessionsThatDidNotComeBack()
+                self?.scheduleSweep()
+            }
+        }
+    }
+
+    /// Ends the sessions that hold something in a restored object and are not back: a client
+    /// that did not reconnect within the grace period after a restart is gone, as one whose
+    /// session ended after a disconnect is. The holders are the objects' own (their
+    /// descriptions'), so no second record of ownership can disagree with them.
+    func endSessionsThatDidNotComeBack() {
+        let now = eventLoop.now
+        let entries = objects.sorted { $0.key < $1.key }.map(\.value)
+        var gone: Set<String> = []
+        for entry in entries {
+            for holder in entry.object.describe(at: now).holders where sessions[holder.session] == nil {
+                gone.insert(holder.session)
+            }
+        }
+        for session in gone.sorted() {
+            for entry in entries { entry.object.sessionEnded(session) }
+            logger.debug("a session of the previous run did not come back", metadata: ["session": "\(session)"])
         }
     }
 
@@ -143,6 +168,7 @@ extension ObjectStore {
                         try restore(rows)
                         try replay(records)
                         renamedSinceCheckpoint.insert(id)
+                        activate(id)
                     } catch {
                         logger.critical("cannot restore an object from the journal", metadata: ["object": "\(id)", "error": "\(error)"])
                     }

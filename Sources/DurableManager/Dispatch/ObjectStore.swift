@@ -57,6 +57,9 @@ package final class ObjectStore {
     package var maxValueSize = Int.max
     /// Asked for by a client's `shutdown` call; the server owns what happens then.
     var onShutdownRequest: () -> Void = {}
+    /// Seconds since 1970, for objects that journal a time that must hold across a restart (a
+    /// WorkQueue's delayed nack); tests set their own.
+    package var wallClock: () -> Double = ObjectContext.unixTime
 
     package init(registry: TypeRegistry, epoch: UInt64, sessionGrace: TimeAmount, eventLoop: any EventLoop, logger: Logger) {
         self.registry = registry
@@ -189,7 +192,21 @@ package final class ObjectStore {
             journal.append(object: id, op: "create", arguments: record, caller: caller, reply: caller.map { _ in .reference(reference) })
             renamedSinceCheckpoint.insert(id)
         }
+        activate(id)
         return reference
+    }
+
+    /// Lets the object under `id` start to serve: its timers, and records of changes no call makes.
+    func activate(_ id: UInt64) {
+        objects[id]?.object.activate(ObjectContext(id: id, store: self))
+    }
+
+    /// The manager stops serving: parked calls are refused and timers stop (a lease that would
+    /// expire), so that nothing changes after the final checkpoint and the next start replays
+    /// nothing. The next start restores the objects and starts their timers again.
+    func stopServing() {
+        let stopping = ManagerError(.shuttingDown, "the manager is shutting down")
+        for entry in objects.values { entry.object.failWaiters(stopping) }
     }
 
     /// Keeps an object a method returned, as an anonymous object of the type the method names;

@@ -21,19 +21,22 @@ public struct JournalObject: Sendable, Hashable {
     /// The object's name; nil for an anonymous object.
     public var name: String?
     /// The object's whole state: a dict's entries as a map, a list's items, a queue's
-    /// `{maxsize, items, unfinished}`, a custom type's encoded state (`docs/JOURNAL.md`).
+    /// `{maxsize, items, unfinished}`, a WorkQueue's `{lease, maxDeliveries, nextTag, queued,
+    /// leased, delayed, dead}`, a custom type's encoded state (`docs/JOURNAL.md`).
     public var state: Value
     /// The last record that touched the object; nil when none has since the checkpoint.
     public var lastSeq: UInt64?
 
-    /// Entries of a dict, items of a list or queue, attributes of a Namespace; nil for a type
-    /// with no size (a Value, a custom type).
+    /// Entries of a dict, items of a list or queue (a WorkQueue's queued ones, as its `qsize`),
+    /// attributes of a Namespace; nil for a type with no size (a Value, a custom type).
     public var size: Int? {
         switch (typeID, state) {
         case ("dict", .map(let entries)), ("Namespace", .map(let entries)): entries.count
         case ("list", .array(let items)): items.count
         case ("Queue", .map(let fields)), ("JoinableQueue", .map(let fields)):
             if case .array(let items)? = fields["items"] { items.count } else { nil }
+        case ("WorkQueue", .map(let fields)):
+            if case .array(let items)? = fields["queued"] { items.count } else { nil }
         default: nil
         }
     }

@@ -41,7 +41,11 @@ public enum OfflineJournal {
             let report = try await JournalRecovery.recover(
                 store, from: file, info: info, settings: .init(path: path, durability: .full), on: loop, logger: logger
             )
-            try await loop.flatSubmit { store.value.journal!.checkpoint() }.get()
+            try await loop.flatSubmit {
+                // No client comes: no timer of a restored object may change it after the checkpoint.
+                store.value.stopServing()
+                return store.value.journal!.checkpoint()
+            }.get()
             try await loop.submit { store.value.journal!.stop() }.get()
             await file.close(clean: true)
             try await group.shutdownGracefully()

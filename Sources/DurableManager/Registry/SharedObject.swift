@@ -20,8 +20,13 @@ package protocol SharedObject: AnyObject {
     /// refers to it, as a Python server's thread holds the object for the length of a call.
     var hasParkedCalls: Bool { get }
 
-    /// A session ended: release whatever its callers held (locks, permits).
+    /// A session ended: release whatever its callers held (locks, permits, leases).
     func sessionEnded(_ sessionID: String)
+
+    /// The object starts to serve: `context` schedules its timers and journals what changes
+    /// without a call. Called once, after creation by a call or after restore and replay; never
+    /// in a journal reader. Objects that change only in calls ignore it.
+    func activate(_ context: ObjectContext)
 
     /// Applies one journal record, as at the moment it was appended.
     func replay(_ op: String, _ arguments: Arguments) throws(ManagerError)
@@ -39,8 +44,13 @@ package protocol SharedObject: AnyObject {
     /// `.null` for an object that keeps none (the primitives).
     var currentState: Value { get }
 
-    /// Answers every parked call with `error`: the object is about to be replaced.
+    /// Answers every parked call with `error` and stops the object's timers: the object is
+    /// about to be replaced (read back from the journal), or the manager stops serving.
     func failWaiters(_ error: ManagerError)
+
+    /// The whole state as an operator sees it now (`durablectl show`): ``currentState`` and what
+    /// only memory knows about it, such as when a lease ends.
+    func liveState(at now: NIODeadline) -> Value
 
     /// What an operator sees of the object now: its size, its live state (a lock's holder and
     /// waiters, an event's flag), and who holds it. Cheap and bounded: counts, and only the
@@ -52,6 +62,7 @@ extension SharedObject {
     package var heldReferences: [ObjectReference] { [] }
     package var hasParkedCalls: Bool { false }
     package func sessionEnded(_ sessionID: String) {}
+    package func activate(_ context: ObjectContext) {}
     package func replay(_ op: String, _ arguments: Arguments) throws(ManagerError) {
         throw ManagerError(.valueError, "\(Self.self) keeps no journal")
     }
@@ -59,6 +70,7 @@ extension SharedObject {
     package var currentState: Value { .null }
     package var entryRows: Int { 0 }
     package func failWaiters(_ error: ManagerError) {}
+    package func liveState(at now: NIODeadline) -> Value { currentState }
     package func describe(at now: NIODeadline) -> ObjectDescription { ObjectDescription() }
 }
 

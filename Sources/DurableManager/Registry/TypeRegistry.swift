@@ -67,10 +67,11 @@ public struct TypeRegistry: Sendable {
     public var typeIDs: [String] { types.keys.sorted() }
 
     /// Python's `SyncManager` types: dict, list, Namespace, Value, Queue, JoinableQueue, Lock,
-    /// RLock, Semaphore, BoundedSemaphore, Condition, Event and Barrier.
+    /// RLock, Semaphore, BoundedSemaphore, Condition, Event and Barrier; and WorkQueue, a queue
+    /// of jobs under leases that Python's managers lack.
     public static let syncManager = TypeRegistry([
         SharedDict.type, SharedList.type, SharedNamespace.type, SharedValue.type,
-        SharedQueue.type, SharedQueue.joinableType,
+        SharedQueue.type, SharedQueue.joinableType, SharedWorkQueue.type,
         SharedLock.type, SharedLock.reentrantType, SharedSemaphore.type, SharedSemaphore.boundedType,
         SharedCondition.type, SharedEvent.type, SharedBarrier.type,
     ])

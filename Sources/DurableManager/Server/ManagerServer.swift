@@ -196,7 +196,10 @@ public struct ManagerServer: Service, CustomStringConvertible {
             // The clean stop: everything is checkpointed, so the next start replays nothing.
             let checkpointed: Bool
             do {
-                try await loop.flatSubmit { store.value.journal!.checkpoint() }.get()
+                try await loop.flatSubmit {
+                    store.value.stopServing()
+                    return store.value.journal!.checkpoint()
+                }.get()
                 checkpointed = true
             } catch {
                 logger.error("the final checkpoint failed; the next start replays the journal", metadata: ["error": "\(error)"])

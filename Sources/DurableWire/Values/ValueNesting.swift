@@ -18,8 +18,9 @@ public enum ValueNesting {
     /// The deepest argument a client may send.
     public static let accepted = 64
     /// The most levels the manager adds around an accepted value when it stores or returns it.
-    /// The built-in types add at most 3 (a custom type's record adds 2 around its arguments);
-    /// a custom type's own state is checked against ``stored`` when it is recorded.
+    /// The built-in types add at most 4 (a WorkQueue's state in a `describe` reply: a map, its
+    /// state map, a list of entries, an entry's map); a custom type's record adds 2 around its
+    /// arguments, and its own state is checked against ``stored`` when it is recorded.
     public static let wrapping = 8
     /// The deepest value the manager writes and every reader of it accepts.
     public static let stored = accepted + wrapping

@@ -72,6 +72,18 @@ extension SyncManager {
         try await joinableQueue(name, maxsize: maxsize)
     }
 
+    /// A shared `WorkQueue`: jobs under leases, each delivered until it is acked or
+    /// `maxDeliveries` times. `lease` and `maxDeliveries` set up a new queue; opening an existing
+    /// one keeps its own.
+    public func workQueue<Job>(_ name: String? = nil, lease: Duration = .seconds(30), maxDeliveries: Int = 5) async throws(ManagerError) -> WorkQueueProxy<Job> {
+        try await open(WorkQueueProxy<Job>.self, name: name, arguments: [Optional(lease).timeoutValue, .int(Int64(maxDeliveries))])
+    }
+
+    /// A shared `WorkQueue` of `Job`, named at the call.
+    public func workQueue<Job>(_ name: String? = nil, of job: Job.Type, lease: Duration = .seconds(30), maxDeliveries: Int = 5) async throws(ManagerError) -> WorkQueueProxy<Job> {
+        try await workQueue(name, lease: lease, maxDeliveries: maxDeliveries)
+    }
+
     /// A shared `Lock`.
     public func lock(_ name: String? = nil) async throws(ManagerError) -> LockProxy {
         try await open(LockProxy.self, name: name)

@@ -9,7 +9,8 @@ struct Objects: AsyncParsableCommand {
             When a manager answers (the state folder's socket, or --connect), it lists every \
             object it holds, in-memory ones too: id, name, type, size, and STATE in words (a \
             Lock's holder, how long it has held it and who waits; a Semaphore's value; an \
-            Event's flag; a Queue's waiting getters and putters). --json prints each as {id, \
+            Event's flag; a Queue's waiting getters and putters; a WorkQueue's leases, delayed \
+            items, dead letters and waiting takers). --json prints each as {id, \
             type, name, durable, size, summary, live}, where live holds the fields: for a Lock \
             locked, holder {session, caller}, heldFor, depth, waiters and firstWaiters (the \
             first 5, each {session, caller, waitingFor}).
@@ -21,7 +22,8 @@ struct Objects: AsyncParsableCommand {
             did since the checkpoint; --json prints {id, name, type, size, lastSeq}. A fallback \
             to the journal is said on stderr; --live never falls back, nor does --connect.
 
-            SIZE is entries of a dict, items of a list or queue, attributes of a Namespace.
+            SIZE is entries of a dict, items of a list or queue (of a WorkQueue, those ready \
+            to take), attributes of a Namespace.
 
             Exit codes: 0 done, 65 the journal is damaged, 66 no such file (no manager \
             answers and there is no journal either), 69 no manager answers (--live, \

@@ -9,10 +9,10 @@ struct Sessions: AsyncParsableCommand {
             A session is one client process (its proxies share it across reconnects). One line \
             per session, oldest first: its id, open connections, age, how long it has been \
             disconnected and how long its grace period has left (--session-grace: then its \
-            locks and BoundedSemaphore permits are released), how many objects its proxies \
-            refer to, what its callers hold (a lock, with the caller inside the client, a \
-            task; a BoundedSemaphore's permits) and what its calls wait on. This command's \
-            own session is marked.
+            locks and BoundedSemaphore permits are released, and its WorkQueue leases end), \
+            how many objects its proxies refer to, what its callers hold (a lock, with the \
+            caller inside the client, a task; a BoundedSemaphore's permits; a WorkQueue's \
+            leases) and what its calls wait on. This command's own session is marked.
 
             --json prints one array of {id, connections, age, disconnectedFor, endsIn, \
             objects, proxies, holds, waiting, asking}: seconds as numbers (null while \
@@ -75,11 +75,13 @@ struct Sessions: AsyncParsableCommand {
         return items.map(describe).joined(separator: ", ")
     }
 
-    /// "printer (Lock) caller 123", "pool (BoundedSemaphore) 2 permits".
+    /// "printer (Lock) caller 123", "pool (BoundedSemaphore) 2 permits", "jobs (WorkQueue) 1 lease".
     private static func hold(_ fields: Value) -> String {
         let count = fields[field: "count"]?.plainText ?? "1"
         guard case .string(let caller)? = fields[field: "caller"] else {
-            return "\(objectName(fields)) \(count) permit\(count == "1" ? "" : "s")"
+            // What a session holds without a caller: a WorkQueue's leases, a BoundedSemaphore's permits.
+            let unit = fields[field: "type"] == "WorkQueue" ? "lease" : "permit"
+            return "\(objectName(fields)) \(count) \(unit)\(count == "1" ? "" : "s")"
         }
         return "\(objectName(fields)) caller \(caller)\(count == "1" ? "" : " depth \(count)")"
     }

@@ -9,10 +9,13 @@ struct Show: AsyncParsableCommand {
         discussion: """
             OBJECT is a name, #ID or ID (`durablectl objects` lists them). A dict prints as a \
             JSON object (or {"$map": [[key, value], ...]} when a key is not a string), a list \
-            as an array, a queue as {"maxsize", "items", "unfinished"}. An in-memory object \
-            (Lock, RLock, Semaphore, Condition, Event, Barrier) prints its live state as the \
-            running manager has it: a Lock's {locked, holder, heldFor, depth, waiters, \
-            firstWaiters}, as in `durablectl objects --json`.
+            as an array, a queue as {"maxsize", "items", "unfinished"}, a WorkQueue as \
+            {"lease", "maxDeliveries", "nextTag", "queued", "leased", "delayed", "dead"} (from \
+            the manager, each lease with its expiresIn and each delayed item its readyIn, in \
+            seconds; the journal knows no deadlines, which restart with the manager). An \
+            in-memory object (Lock, RLock, Semaphore, Condition, Event, Barrier) prints its \
+            live state as the running manager has it: a Lock's {locked, holder, heldFor, \
+            depth, waiters, firstWaiters}, as in `durablectl objects --json`.
 
             Like `objects`, it asks the running manager when one answers, and otherwise reads \
             the journal file (saying so on stderr), which holds only the durable objects. \

@@ -12,6 +12,9 @@ final class DurableHarness {
     let path: String
     let checkpointEvery: Int
     let authkey = Authkey(bytes: Array("harness-key".utf8))
+    /// The wall clock every store of this harness reads (seconds since 1970), which a test may
+    /// move between a crash and the next start.
+    private let wallClock: () -> Double
     private(set) var loop: EmbeddedEventLoop
     private(set) var store: ObjectStore
     private(set) var file: JournalFile
@@ -19,20 +22,26 @@ final class DurableHarness {
     private(set) var startInfo: JournalFile.StartInfo
     /// Loops of earlier runs: an `EmbeddedEventLoop` must not be freed with tasks still scheduled.
     private var retired: [(EmbeddedEventLoop, ObjectStore)] = []
+    /// The latest connection of each session, whose ids the session's next connection goes on from.
+    private var latestClients: [String: FramedClient] = [:]
 
-    init(path: String, checkpointEvery: Int) throws {
+    init(path: String, checkpointEvery: Int, wallClock: @escaping () -> Double = ObjectContext.unixTime) throws {
         self.path = path
         self.checkpointEvery = checkpointEvery
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        self.wallClock = wallClock
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Opens the journal and restores it as `JournalRecovery` does, synchronously.
-    private static func start(path: String, checkpointEvery: Int) throws -> (EmbeddedEventLoop, ObjectStore, JournalFile, JournalFile.StartInfo) {
+    private static func start(
+        path: String, checkpointEvery: Int, wallClock: @escaping () -> Double
+    ) throws -> (EmbeddedEventLoop, ObjectStore, JournalFile, JournalFile.StartInfo) {
         let (file, info) = try JournalFile.openInline(path: path, durability: .normal)
         let loop = EmbeddedEventLoop()
         let logger = Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = ObjectStore(registry: .syncManager, epoch: info.epoch, sessionGrace: .seconds(5), eventLoop: loop, logger: logger)
         store.journalPath = path
+        store.wallClock = wallClock
         try store.restore(try file.run(on: loop) { try $0.loadObjects() }.wait())
         store.replies.restore(try file.run(on: loop) { try $0.loadReplies() }.wait())
         var after = info.checkpointSeq
@@ -66,7 +75,7 @@ final class DurableHarness {
         store.journal?.stop()
         try file.closeInline(clean: false)
         retired.append((loop, store))
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Stops cleanly (a final checkpoint, then the clean mark) and starts again.
@@ -77,18 +86,21 @@ final class DurableHarness {
         store.journal?.stop()
         try file.closeInline(clean: true)
         retired.append((loop, store))
-        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery)
+        (loop, store, file, startInfo) = try Self.start(path: path, checkpointEvery: checkpointEvery, wallClock: wallClock)
     }
 
     /// Opens a connection through the frame codec and completes the handshake. A session's ids
-    /// go on across its connections and restarts, as a real client's do.
+    /// go on across its connections and restarts, as a real client's do: from `previous`, or
+    /// else from the session's latest connection (a reused id would be answered from memory).
     func connect(session: String, after previous: FramedClient? = nil) throws -> FramedClient {
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addManagerConnectionHandlers(
             store: store, authkey: authkey, maxFrameSize: 64 << 20, handshakeTimeout: .seconds(10),
             logger: Logger(label: "harness", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let client = FramedClient(channel: channel, firstRequestID: max(previous?.nextRequestID ?? 1, 1))
+        let firstID = max(previous?.nextRequestID ?? 1, latestClients[session]?.nextRequestID ?? 1)
+        let client = FramedClient(channel: channel, firstRequestID: firstID)
+        latestClients[session] = client
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/harness")).wait()
         guard case .challenge(_, let nonce) = try client.nextMessage() else { throw HarnessError("no challenge") }
         try client.send(.response(mac: authkey.mac(for: nonce), nonce: [1, 2, 3], session: session))

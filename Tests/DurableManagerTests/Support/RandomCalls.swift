@@ -24,8 +24,10 @@ struct SeededGenerator: RandomNumberGenerator {
 /// client sends instead (wrong kinds, extreme numbers, NaN, deep nesting, non-NFC strings).
 struct RandomCalls {
     var rng: SeededGenerator
+    /// The tags each WorkQueue's takes handed out lately, so that acks, nacks and extends name them.
+    var recentTags: [UInt64: [Int64]] = [:]
 
-    static let durableTypes = ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue"]
+    static let durableTypes = ["dict", "list", "Namespace", "Value", "Queue", "JoinableQueue", "WorkQueue"]
     static let primitiveTypes = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Barrier", "Condition"]
 
     static let methods: [String: [String]] = [
@@ -42,6 +44,10 @@ struct RandomCalls {
         "Value": ["get", "set", "set"],
         "Queue": ["put", "put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full", "task_done", "join"],
         "JoinableQueue": ["put", "put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full", "task_done", "join"],
+        "WorkQueue": [
+            "put", "put", "put", "take", "take", "take", "take", "ack", "ack", "nack", "nack", "extend", "qsize", "leased", "dead",
+            "requeue_dead",
+        ],
         "Lock": ["acquire", "release", "locked"],
         "RLock": ["acquire", "release", "locked"],
         "Semaphore": ["acquire", "release", "get_value"],
@@ -62,6 +68,19 @@ struct RandomCalls {
     /// A method of `typeID`, or now and then one it does not have.
     mutating func method(of typeID: String) -> String {
         chance(3) ? pick(["__init__", "_private", "no_such_method", ""]) : pick(Self.methods[typeID] ?? ["get"])
+    }
+
+    /// Arguments for `method` of `object`, a `typeID`: a WorkQueue's own methods, whose names
+    /// other types use with other arguments (`extend`), get theirs.
+    mutating func arguments(for method: String, of typeID: String, on object: UInt64) -> [Value] {
+        guard typeID == "WorkQueue", !chance(8) else { return arguments(for: method) }
+        switch method {
+        case "take": return chance(20) ? [] : [.bool(chance(70)), timeout(), lease()]
+        case "ack": return [tag(on: object)]
+        case "nack": return chance(50) ? [tag(on: object)] : [tag(on: object), chance(30) ? timeout() : .double(pick([0, 0.5, 1.5, 3]))]
+        case "extend": return [tag(on: object), lease()]
+        default: return arguments(for: method)
+        }
     }
 
     /// Arguments for `method`: usually its own shape, sometimes anything at all.
@@ -116,6 +135,24 @@ struct RandomCalls {
 
     mutating func integer() -> Int64 {
         chance(80) ? Int64.random(in: -5...5, using: &rng) : pick([.max, .min, 1 << 62, -(1 << 62), 10_000_000])
+    }
+
+    /// A WorkQueue's lease: mostly one that runs out within the model's steps, sometimes one
+    /// that is refused.
+    mutating func lease() -> Value {
+        chance(80) ? pick([.null, 0.5, 1, 2.5, 10]) : pick([0, -1, .double(.nan), .double(.infinity), 1e300, "long"])
+    }
+
+    /// Notes a tag a WorkQueue's take handed out (`taken`), or whose lease an ack or a nack ended.
+    mutating func noteTag(_ tag: Int64, on object: UInt64, taken: Bool) {
+        let tags = recentTags[object] ?? []
+        recentTags[object] = taken ? Array((tags + [tag]).suffix(8)) : tags.filter { $0 != tag }
+    }
+
+    /// A tag of WorkQueue `object`: mostly one recently handed out.
+    mutating func tag(on object: UInt64) -> Value {
+        if let tags = recentTags[object], !tags.isEmpty, chance(75) { return .int(pick(tags)) }
+        return chance(80) ? .int(Int64.random(in: 1...12, using: &rng)) : pick([0, -1, .int(.max), 1.0, "1", .null])
     }
 
     mutating func timeout() -> Value {

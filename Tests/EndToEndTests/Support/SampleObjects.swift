@@ -35,13 +35,17 @@ struct SampleObjects {
             Expected(label: "anon", name: nil, type: "list", size: 1, state: #"["x"]"#),
             Expected(label: "byNumber", name: "byNumber", type: "dict", size: 2, state: #"{"$map": [[2, "two"], [1, "one"]]}"#),
             Expected(label: "shell", name: "shell", type: "dict", size: 1, state: #"{"blob": {"$bytes": "00ff"}}"#),
+            Expected(
+                label: "work", name: "work", type: "WorkQueue", size: 2,
+                state: #"{"lease": 30.0, "maxDeliveries": 3, "nextTag": 3, "queued": [{"item": "b", "deliveries": 1}, {"item": "c", "deliveries": 0}], "leased": [], "delayed": [], "dead": []}"#
+            ),
         ]
     }
 
     var expected: [Expected] { Self.expected(anonymousID: ids["anon"]!) }
 
     /// `objectsByType` in `stats`.
-    static let countsByType = ["dict": 4, "list": 2, "Namespace": 1, "Value": 1, "Queue": 1, "JoinableQueue": 1]
+    static let countsByType = ["dict": 4, "list": 2, "Namespace": 1, "Value": 1, "Queue": 1, "JoinableQueue": 1, "WorkQueue": 1]
 
     /// Makes the objects through `client` and one `durablectl call`. Every call has returned,
     /// so every record is committed.
@@ -102,6 +106,15 @@ struct SampleObjects {
         try #require(status0 == 0 && printed == "null", "durablectl call failed: \(status0) \(printed ?? "") \(call.standardErrorText())")
         let shell: DictProxy<String, Int> = try await client.dict("shell")
         ids["shell"] = shell.reference.id
+
+        // Nothing leased at the end: a lease would hold this client's random session id.
+        let work = try await client.workQueue("work", of: String.self, maxDeliveries: 3)
+        try await work.put("a")
+        try await work.put("b")
+        try await work.ack(try await work.take().tag)
+        try await work.nack(try await work.take().tag)
+        try await work.put("c")
+        ids["work"] = work.reference.id
         return SampleObjects(ids: ids)
     }
 
@@ -150,6 +163,10 @@ struct SampleObjects {
         let shell = try #require(ids["shell"])
         let blob = try await client.connection.call(shell, "__getitem__", [.string("blob")])
         #expect(blob == .bytes([0x00, 0xFF]), "\(after)", sourceLocation: sourceLocation)
+
+        let work = try await client.workQueue("work", of: String.self)
+        #expect(work.reference.id == ids["work"], "\(after)", sourceLocation: sourceLocation)
+        #expect(try await work.qsize() == 2, "\(after)", sourceLocation: sourceLocation)
     }
 
     /// Takes from the queues, which shows their order and the JoinableQueue's unfinished count.
@@ -166,5 +183,11 @@ struct SampleObjects {
         await #expect(sourceLocation: sourceLocation) { try await tasks.taskDone() } throws: {
             ($0 as? ManagerError)?.code == .valueError
         }
+        // A WorkQueue's items in order with their deliveries, and its tags going on from where they were.
+        let work = try await client.workQueue("work", of: String.self)
+        let again = try await work.take()
+        #expect(again.item == "b" && again.deliveries == 2 && again.tag == 3, "\(after)", sourceLocation: sourceLocation)
+        try await work.ack(again.tag)
+        #expect(try await work.tryTake()?.item == "c", "\(after)", sourceLocation: sourceLocation)
     }
 }
