@@ -141,6 +141,24 @@ struct ValueCodecTests {
         #expect(throws: ValueCodingError.lengthTooLarge(Int(forged))) { try buffer.readValue() }
     }
 
+    /// Found by the wire and journal fuzzers: a string's or a reference's length near the top of
+    /// the varint range made the memory charge overflow and trap, whatever the budget.
+    @Test(arguments: [UInt64.max, UInt64(Int.max), UInt64(Int.max) - 20], [Int.max, 1 << 20])
+    func lengthsAtTheTopOfTheRangeThrowAtAnyBudget(length: UInt64, maxMemory: Int) {
+        var string = ByteBuffer()
+        string.writeInteger(UInt8(5))
+        string.writeVarint(length)
+        string.writeBytes([0, 0, 0])
+        #expect(throws: ValueCodingError.lengthTooLarge(Int(clamping: length))) { try string.readValue(maxMemory: maxMemory) }
+
+        var reference = ByteBuffer()
+        reference.writeInteger(UInt8(9))
+        reference.writeVarint(7)
+        reference.writeVarint(length)
+        reference.writeBytes([0, 0, 0])
+        #expect(throws: ValueCodingError.lengthTooLarge(Int(clamping: length))) { try reference.readValue(maxMemory: maxMemory) }
+    }
+
     @Test func malformedBytesGiveTheirErrors() {
         var unknownTag = ByteBuffer(bytes: [200])
         #expect(throws: ValueCodingError.unknownTag(200)) { try unknownTag.readValue() }

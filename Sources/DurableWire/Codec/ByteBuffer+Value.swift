@@ -95,8 +95,8 @@ extension ByteBuffer {
 
     private mutating func readValue(depth: Int, maxDepth: Int, budget: inout Int, maxMemory: Int) throws(ValueCodingError) -> Value {
         func charge(_ bytes: Int) throws(ValueCodingError) {
+            guard bytes <= budget else { throw .tooLarge(maxMemory: maxMemory) }
             budget -= bytes
-            guard budget >= 0 else { throw .tooLarge(maxMemory: maxMemory) }
         }
         try charge(MemoryLayout<Value>.stride)
         guard let rawTag = readInteger(as: UInt8.self) else { throw .truncated }
@@ -112,7 +112,7 @@ extension ByteBuffer {
             guard let bits = readInteger(as: UInt64.self) else { throw .truncated }
             return .double(Double(bitPattern: bits))
         case .string:
-            try charge(Self.heapHeader + (getVarintLength() ?? 0))
+            try charge(Self.heapHeader + peekLength())
             return .string(try readLengthPrefixedString())
         case .bytes:
             let length = try readLength()
@@ -147,7 +147,7 @@ extension ByteBuffer {
             return .map(entries)
         case .reference:
             let id = try readVarint()
-            try charge(Self.heapHeader + (getVarintLength() ?? 0))
+            try charge(Self.heapHeader + peekLength())
             return .reference(ObjectReference(id: id, typeID: try readLengthPrefixedString()))
         }
     }
@@ -162,10 +162,11 @@ extension ByteBuffer {
         writeInteger(UInt8(rest))
     }
 
-    /// The varint at the reader index, without moving it; nil when it cannot be read.
-    private func getVarintLength() -> Int? {
+    /// The length prefix at the reader index, checked as ``readLength(minimumBytesPerItem:)``
+    /// checks it (so at most the bytes left), without moving the reader index.
+    private func peekLength() throws(ValueCodingError) -> Int {
         var copy = self
-        return (try? copy.readVarint()).map { Int(clamping: $0) }
+        return try copy.readLength()
     }
 
     /// Reads an unsigned LEB128 varint.
