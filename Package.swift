@@ -101,7 +101,8 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
-        // Custom managers: `swift run seed-example`, `swift run durable-counter-example`.
+        // Custom managers: `swift run seed-example`, `swift run durable-counter-example`; jobs
+        // that survive their workers and the manager: `swift run job-coordination-example`.
         .executableTarget(
             name: "seed-example",
             dependencies: ["DurableManager", "DurableManagerServe", "Proxies"],
@@ -112,6 +113,12 @@ let package = Package(
             name: "durable-counter-example",
             dependencies: ["DurableManager", "DurableManagerServe", "Proxies"],
             path: "Examples/DurableCounter",
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "job-coordination-example",
+            dependencies: ["DurableManager", "DurableManagerServe", "Proxies"],
+            path: "Examples/JobCoordination",
             swiftSettings: strictness
         ),
         .testTarget(
@@ -172,6 +179,7 @@ let package = Package(
                 .target(name: "durable-test-manager"),
                 .target(name: "seed-example"),
                 .target(name: "durable-counter-example"),
+                .target(name: "job-coordination-example"),
                 "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -3,9 +3,9 @@ import Foundation
 import Proxies
 import Testing
 
-/// Custom managers as real processes: the seed's example, the durable counter example, and a
-/// custom manager (Tests/TestManager) used through the automatic proxy, a typed proxy and
-/// `durablectl`.
+/// Custom managers as real processes: the seed's example, the durable counter example, the job
+/// coordination example, and a custom manager (Tests/TestManager) used through the automatic
+/// proxy, a typed proxy and `durablectl`.
 @Suite(.serialized)
 struct CustomManagerTests {
     /// A typed proxy over the handle, as a user writes one for their type.
@@ -44,6 +44,16 @@ struct CustomManagerTests {
         #expect(run.lines.contains { $0.hasPrefix("killed the manager") })
         #expect(run.lines.contains("counter after the restart: 3"))
         #expect(run.lines.contains("counter after one more increment: 4"))
+    }
+
+    @Test func theJobCoordinationExampleCompletesEveryJobThroughAWorkerKillAndAManagerKill() async throws {
+        let run = try await runToEnd("job-coordination-example")
+        #expect(run.status == 0, "\(run.lines.joined(separator: "\n"))")
+        #expect(run.lines.contains { $0.hasPrefix("worker-1: killed with SIGKILL while it held job") })
+        #expect(run.lines.contains("manager: started again on the same journal"))
+        #expect(run.lines.contains("jobs taken: 41, jobs finished: 40, results recorded: 40"))
+        #expect(run.lines.contains { $0.hasPrefix("jobs delivered more than once: ") && !$0.hasSuffix("none") })
+        #expect(run.lines.last == "every job completed with its right answer; nothing queued, leased or dead")
     }
 
     @Test func theAutomaticProxyCallsAnyExposedMethodAndIsRefusedTheRest() async throws {

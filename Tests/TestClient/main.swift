@@ -5,6 +5,7 @@
 import DurableWire
 import Foundation
 import Proxies
+import Synchronization
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4 else {
@@ -202,6 +203,38 @@ do {
                 say("failed \(failure.job)")
             }
         }
+    case "wq-produce":
+        // wq-produce P: puts "pP-0", "pP-1", ... on WorkQueue wq-jobs with the library's own
+        // reconnection and retries, printing "put ITEM" once each put returned, until its
+        // standard input closes; then prints "produced N". Exits 1 on any error.
+        let patient = try await SyncManager.connect(to: address, authkey: authkey)
+        let jobs = try await patient.workQueue("wq-jobs", of: String.self, lease: .seconds(30), maxDeliveries: 1000)
+        let input = StandardInputEnd()
+        var count = 0
+        while !input.closed {
+            try await jobs.put("p\(rest[0])-\(count)")
+            say("put p\(rest[0])-\(count)")
+            count += 1
+        }
+        say("produced \(count)")
+    case "wq-work":
+        // wq-work: takes jobs from WorkQueue wq-jobs and acks each, with the library's own
+        // reconnection and retries, printing "took ITEM tag T deliveries D", then "acked ITEM tag
+        // T" or, when the lease had ended meanwhile (the job went back), "refused ITEM tag T".
+        // Once its standard input closed and a take finds nothing for a second, it prints
+        // "idle" and exits. Exits 1 on any other error.
+        let patient = try await SyncManager.connect(to: address, authkey: authkey)
+        let jobs = try await patient.workQueue("wq-jobs", of: String.self, lease: .seconds(30), maxDeliveries: 1000)
+        let input = StandardInputEnd()
+        while true {
+            guard let delivery = try await takeJob(jobs) else {
+                if input.closed { break }
+                continue
+            }
+            say("took \(delivery.item) tag \(delivery.tag) deliveries \(delivery.deliveries)")
+            say(try await ackJob(jobs, delivery) ? "acked \(delivery.item) tag \(delivery.tag)" : "refused \(delivery.item) tag \(delivery.tag)")
+        }
+        say("idle")
     case "fill-dict":
         // fill-dict DICT COUNT: sets "k0" = 0 ... "k{COUNT-1}" = COUNT-1, one call at a time,
         // and prints "filled COUNT" once the last returned.
@@ -220,6 +253,45 @@ do {
     exit(1)
 }
 await manager.shutdown()
+
+// MARK: The WorkQueue crash roles
+
+/// Whether this process's standard input has reached its end: how a test tells a role to stop
+/// at its next safe point (no call in flight).
+final class StandardInputEnd: Sendable {
+    private let ended = Atomic<Bool>(false)
+
+    init() {
+        // Not readLine: it would hold stdio's lock on stdin while it waits, and `say`'s
+        // fflush(nil) takes every stream's lock.
+        Thread.detachNewThread { [self] in
+            _ = FileHandle.standardInput.readDataToEndOfFile()
+            ended.store(true, ordering: .releasing)
+        }
+    }
+
+    var closed: Bool { ended.load(ordering: .acquiring) }
+}
+
+/// A job of `jobs`, or nil when none came within a second.
+func takeJob(_ jobs: WorkQueueProxy<String>) async throws(ManagerError) -> Delivery<String>? {
+    do {
+        return try await jobs.take(timeout: .seconds(1))
+    } catch where error.code == .empty {
+        return nil
+    }
+}
+
+/// Acks `delivery`: false when its lease had ended (its session expired while the manager was
+/// down, say), so the job went back to the queue for another delivery.
+func ackJob(_ jobs: WorkQueueProxy<String>, _ delivery: Delivery<String>) async throws(ManagerError) -> Bool {
+    do {
+        try await jobs.ack(delivery.tag)
+        return true
+    } catch where error.code == .keyError {
+        return false
+    }
+}
 
 // MARK: The crash roles
 
