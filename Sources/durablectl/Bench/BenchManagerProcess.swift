@@ -14,6 +14,9 @@ final class BenchManagerProcess: Sendable {
     private let input: Pipe
     private let output: Pipe
 
+    /// Its process id, for its CPU clock.
+    var pid: Int32 { process.processIdentifier }
+
     private init(address: ManagerAddress, authkeyPath: String, process: Process, input: Pipe, output: Pipe) {
         self.address = address
         self.authkeyPath = authkeyPath

@@ -1,5 +1,6 @@
 import DurableWire
 import Foundation
+import NIOPosix
 import Proxies
 
 /// One benchmark run seen from the parent: the manager (its own, or the one `--connect` names),
@@ -31,6 +32,7 @@ struct BenchRun: Sendable {
             let authkeyPath: String
             let family: String
             let durability: String
+            let process: ManagerProcessLookup
             switch target {
             case .own(let ownFamily, let ownDurability, let managerExecutable):
                 let started = try await BenchManagerProcess.start(
@@ -38,14 +40,18 @@ struct BenchRun: Sendable {
                 )
                 manager = started
                 (address, authkeyPath, family, durability) = (started.address, started.authkeyPath, ownFamily.rawValue, ownDurability)
+                process = .found(pid: started.pid)
             case .running(let runningAddress, let runningAuthkeyPath):
                 family = BenchFamily(of: runningAddress).rawValue
                 (address, authkeyPath, durability) = (runningAddress, runningAuthkeyPath, reportedDurability ?? "unknown")
+                process = try await NIOThreadPool.singleton.runIfActive { ManagerProcessLookup.lookUp(runningAddress) }
             }
-            let results = try await measure(address: address, authkeyPath: authkeyPath, executable: executable, folder: folder)
+            let (results, activity) = try await measure(
+                address: address, authkeyPath: authkeyPath, process: process, executable: executable, folder: folder
+            )
             await manager?.stop()
             try? FileManager.default.removeItem(atPath: folder)
-            return BenchReport(plan: plan, family: family, durability: durability, results: results)
+            return BenchReport(plan: plan, family: family, durability: durability, results: results, manager: activity)
         } catch {
             await manager?.stop()
             try? FileManager.default.removeItem(atPath: folder)
@@ -53,8 +59,11 @@ struct BenchRun: Sendable {
         }
     }
 
-    /// Creates the objects, runs the workers and collects what each measured.
-    private func measure(address: ManagerAddress, authkeyPath: String, executable: String, folder: String) async throws -> [BenchWorkerResult] {
+    /// Creates the objects, runs the workers and collects what each measured, and what the
+    /// manager did meanwhile.
+    private func measure(
+        address: ManagerAddress, authkeyPath: String, process: ManagerProcessLookup, executable: String, folder: String
+    ) async throws -> ([BenchWorkerResult], BenchManagerActivity) {
         let client = try await SyncManager.connect(to: address, authkey: try Authkey(contentsOf: authkeyPath))
         let objects = BenchObjects.unique()
         var workers: [BenchWorkerProcess] = []
@@ -68,27 +77,30 @@ struct BenchRun: Sendable {
                 ))
             }
             let started = workers
+            let probe = await BenchManagerProbe(client: client, process: process)
             let limit = Duration.seconds(60 + BenchPlan.maxSeconds + 90)
-            let results = try await withWatchdog(after: limit, onExpiry: { started.forEach { $0.kill() } }) {
+            let measured = try await withWatchdog(after: limit, onExpiry: { started.forEach { $0.kill() } }) {
                 for worker in started {
                     guard await worker.readLine() == "ready" else {
                         throw await failure(of: worker, among: started, doing: "its warm-up")
                     }
                 }
-                for worker in started { try worker.sendGo() }
-                var results: [BenchWorkerResult] = []
-                for worker in started {
-                    guard let line = await worker.readLine(),
-                          let result = try? JSONDecoder().decode(BenchWorkerResult.self, from: Data(line.utf8))
-                    else { throw await failure(of: worker, among: started, doing: "its timed calls") }
-                    results.append(result)
+                return try await probe.measuring {
+                    for worker in started { try worker.sendGo() }
+                    var results: [BenchWorkerResult] = []
+                    for worker in started {
+                        guard let line = await worker.readLine(),
+                              let result = try? JSONDecoder().decode(BenchWorkerResult.self, from: Data(line.utf8))
+                        else { throw await failure(of: worker, among: started, doing: "its timed calls") }
+                        results.append(result)
+                    }
+                    return results
                 }
-                return results
             }
             for worker in workers { await worker.waitForExit() }
             await objects.delete(on: client)
             await client.shutdown()
-            return results
+            return measured
         } catch {
             for worker in workers { worker.kill() }
             for worker in workers { await worker.waitForExit() }

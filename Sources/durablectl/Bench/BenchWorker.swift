@@ -49,6 +49,7 @@ struct BenchWorker: Sendable {
     private func measure(_ call: @escaping Call, count: Int, role: BenchAssignment.Role) async throws -> BenchWorkerResult {
         let inflight = plan.inflight
         let clock = ContinuousClock()
+        let cpuBefore = CPUTime.ofThisProcess()
         let start = MonotonicTime.nanoseconds()
         let deadline = clock.now + .seconds(BenchPlan.maxSeconds)
         let lanes = try await withThrowingTaskGroup(of: Lane.self) { group in
@@ -72,10 +73,11 @@ struct BenchWorker: Sendable {
             for try await lane in group { lanes.append(lane) }
             return lanes
         }
+        let cpu = CPUTime.ofThisProcess() - cpuBefore
         let latencies = lanes.flatMap(\.latencies)
         return BenchWorkerResult(
             worker: index, role: role, start: start, end: lanes.map(\.end).max() ?? start,
-            ops: latencies.count, latencies: latencies
+            ops: latencies.count, latencies: latencies, cpu: cpu
         )
     }
 

@@ -13,4 +13,7 @@ struct BenchWorkerResult: Codable, Sendable {
     let ops: Int
     /// Every timed call's latency, in nanoseconds.
     let latencies: [Int64]
+    /// The CPU time this process used over its timed calls, every thread's (its connection's
+    /// event loop included).
+    let cpu: CPUTime
 }

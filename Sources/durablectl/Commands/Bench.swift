@@ -14,12 +14,22 @@ struct Bench: AsyncParsableCommand {
             client. For the queue, half the clients put and half get (one client runs as one \
             producer and one consumer), and an op is one item moved.
 
+            It also reports CPU per op (the queue: per item moved) over the timed calls: the \
+            clients' (each process's getrusage, user and system, added up) and the manager's (its \
+            process CPU clock; with --connect, when the manager runs on this machine, found by \
+            its socket); and what the manager's journal did meanwhile: records committed, and \
+            commits and fsyncs when the manager's ping reply counts them.
+
             Without --connect it starts its own manager (a temporary journal, stopped and removed \
             at the end). With --json it prints one line with the Python script's fields, plus \
-            durability and inflight. Exits 69 when the manager cannot be started or reached, 70 \
-            when a client fails.
+            durability, inflight, client_cpu_us_per_op, client_user_us_per_op, \
+            client_sys_us_per_op, client_cpu_secs, manager_cpu_us_per_op and manager_cpu_secs \
+            (null when unknown), and journal_records, journal_commits, journal_fsyncs and \
+            records_per_commit when counted. Exits 69 when the manager cannot be started or \
+            reached, 70 when a client fails.
 
-            Use a release build for figures worth quoting.
+            Use a release build for figures worth quoting; scripts/bench-compare.sh puts them \
+            beside Python's manager and Redis.
 
             Examples:
               durablectl bench --op dict_set --clients 8 --total 40000
