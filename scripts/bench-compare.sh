@@ -15,6 +15,8 @@
 #                items moved)
 #   FULL_CALLS   calls per run of ours in `full`, which fsyncs each commit and is slower at one
 #                client (default CALLS/4)
+#   REDIS_CALLS  SETs per Redis run, and calls of ours `full` beside it (default CALLS/2: Redis
+#                fsyncs each write, a few thousand a second here)
 #   BENCH_DIR    where Python's and Redis's bench scripts are (default ../shared/bench)
 #   OUT          the raw JSON lines of every run are appended here (default a temporary file,
 #                named at the end)
@@ -25,6 +27,7 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
 CALLS="${CALLS:-20000}"
 FULL_CALLS="${FULL_CALLS:-$((CALLS / 4))}"
+REDIS_CALLS="${REDIS_CALLS:-$((CALLS / 2))}"
 BENCH_DIR="${BENCH_DIR:-$(cd .. && pwd)/shared/bench}"
 OUT="${OUT:-$(mktemp -t bench-compare.XXXXXX.jsonl)}"
 LOG="${OUT%.jsonl}.log"
@@ -86,7 +89,7 @@ fi
 # socket, on a private redis-server with `appendfsync always` started and stopped by the peer
 # script's own Server (by its pid).
 redis_always() {
-    python3 - "$BENCH_DIR" "$CALLS" << 'PYTHON'
+    python3 - "$BENCH_DIR" "$REDIS_CALLS" << 'PYTHON'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import redis_bench
@@ -117,7 +120,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         if [[ "$row|$clients" == "dict_set|8" && "$HAVE_REDIS" == 1 ]]; then
             record "redis|8" "$round" redis_always redis_always
             record "redis|8" "$round" full \
-                "$DURABLECTL" bench --json --family unix --durability full --op dict_set --clients 8 --total "$CALLS"
+                "$DURABLECTL" bench --json --family unix --durability full --op dict_set --clients 8 --total "$REDIS_CALLS"
         fi
     done
     echo >&2
