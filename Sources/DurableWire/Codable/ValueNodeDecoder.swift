@@ -35,6 +35,8 @@ struct ValueNodeDecoder: Decoder {
     /// `.reference`.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         if T.self == Value.self { return value as! T }
+        // The commonest reply: a string, read without the single value container's detour.
+        if T.self == String.self, case .string(let text) = value { return text as! T }
         if T.self == ObjectReference.self {
             guard case .reference(let reference) = value else {
                 throw DecodingError.wrongKind(type, expected: "reference", found: value, at: codingPath)

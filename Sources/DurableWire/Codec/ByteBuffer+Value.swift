@@ -154,12 +154,24 @@ extension ByteBuffer {
 
     /// Appends an unsigned LEB128 varint.
     public mutating func writeVarint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
+        guard value >= 0x80 else {
+            writeInteger(UInt8(truncatingIfNeeded: value))
+            return
         }
-        writeInteger(UInt8(rest))
+        // Every write to a buffer checks its capacity and uniqueness: the bytes are gathered
+        // first and written once (a request carries half a dozen varints).
+        var bytes: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            var rest = value
+            var count = 0
+            while rest >= 0x80 {
+                raw[count] = UInt8(truncatingIfNeeded: rest) | 0x80
+                rest >>= 7
+                count += 1
+            }
+            raw[count] = UInt8(truncatingIfNeeded: rest)
+            writeBytes(UnsafeRawBufferPointer(rebasing: raw[...count]))
+        }
     }
 
     /// The length prefix at the reader index, checked as ``readLength(minimumBytesPerItem:)``

@@ -11,7 +11,7 @@ package struct ExactString: Hashable, Sendable, CustomStringConvertible {
     }
 
     package static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        lhs.string.hasSameScalars(as: rhs.string)
     }
 
     package func hash(into hasher: inout Hasher) {

@@ -13,11 +13,11 @@ extension Value {
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
         case (.double(let a), .double(let b)): a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): a.hasSameScalars(as: b)
         case (.bytes(let a), .bytes(let b)): a == b
         case (.array(let a), .array(let b)): a == b
         case (.map(let a), .map(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        case (.reference(let a), .reference(let b)): a.id == b.id && a.typeID.utf8.elementsEqual(b.typeID.utf8)
+        case (.reference(let a), .reference(let b)): a.id == b.id && a.typeID.hasSameScalars(as: b.typeID)
         default: false
         }
     }

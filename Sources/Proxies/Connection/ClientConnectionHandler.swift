@@ -23,6 +23,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// Completed with the manager's epoch when the handshake succeeds.
     private let ready: EventLoopPromise<UInt64>
     private var pending: [UInt64: Reply] = [:]
+    /// A flush is scheduled for requests written since the last one.
+    private var flushScheduled = false
     private var context: ChannelHandlerContext?
     /// The connection's TLS, which words a failed handshake for the caller; nil in clear.
     private let tls: ClientTLS?
@@ -51,8 +53,28 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             reply.resume(returning: .failure(closedError))
             return
         }
+        let alone = pending.isEmpty
         pending[request.id] = reply
+        guard alone else {
+            // Other calls are in flight, and their callers, resumed by the replies read in this
+            // pass, write their next requests now: one flush after them sends them all in one
+            // system call.
+            context.write(wrapOutboundOut(.request(request)), promise: nil)
+            scheduleFlush(context)
+            return
+        }
         context.writeAndFlush(wrapOutboundOut(.request(request)), promise: nil)
+    }
+
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            handler.flushScheduled = false
+            if handler.context != nil { context.flush() }
+        }
     }
 
     /// Sends a message that has no reply (`cancel`, `release`); dropped if the connection is gone.

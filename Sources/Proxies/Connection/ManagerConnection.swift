@@ -32,7 +32,8 @@ public final class ManagerConnection: Sendable {
     /// Request ids in use, and the next one: taken together under one lock, so the lowest id
     /// still waiting for its reply (what every request acknowledges below) never skips a call
     /// that has an id but is not sent yet.
-    private let requests = Mutex<(next: UInt64, inFlight: Set<UInt64>)>((1, []))
+    /// Ids are handed out in order, so `inFlight` stays sorted and its first is the lowest.
+    private let requests = Mutex<(next: UInt64, inFlight: [UInt64])>((1, []))
     private let authkey: Authkey
     /// Made once at connect, so every reconnect speaks TLS with the same files.
     private let tls: ClientTLS?
@@ -47,15 +48,32 @@ public final class ManagerConnection: Sendable {
     let eventSource = ConnectionEvents()
     /// Where the manager listens.
     public let address: ManagerAddress
+    /// The thread this connection's I/O runs on, the same across reconnects.
+    private let loop: any EventLoop
+
+    /// The connection's own thread as a task executor: a task that prefers it makes its calls
+    /// without crossing threads, which is several times cheaper in CPU per call.
+    ///
+    /// ```swift
+    /// try await withTaskExecutorPreference(manager.connection.executor) {
+    ///     for job in jobs { try await results.set(job.id, job.answer) }
+    /// }
+    /// ```
+    ///
+    /// Code that blocks its thread (a synchronous file read, a long computation) must not run
+    /// there: it would hold up every call and reply of the connection while it blocks.
+    public let executor: ConnectionExecutor
 
     /// The manager run this connection talks to (it changes when the manager restarts).
     public var epoch: UInt64 { state.withLock { $0.link.epoch } }
 
     private init(
-        link: Link, address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
+        link: Link, loop: any EventLoop, address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
         reconnectWindow: Duration, handshakeTimeout: Duration, logger: Logger
     ) {
         self.state = Mutex(State(link: link))
+        self.loop = loop
+        self.executor = ConnectionExecutor(loop: loop)
         self.address = address
         self.authkey = authkey
         self.tls = tls
@@ -130,19 +148,20 @@ public final class ManagerConnection: Sendable {
         logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(ManagerError) -> ManagerConnection {
         let prepared = try tls?.prepare(for: address)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let link = try await open(
-            address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
+            address, on: loop, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
         )
         return ManagerConnection(
-            link: link, address: address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize,
+            link: link, loop: loop, address: address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize,
             reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout, logger: logger
         )
     }
 
     private static func open(
-        _ address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int, timeout: Duration
+        _ address: ManagerAddress, on loop: any EventLoop, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
+        timeout: Duration
     ) async throws(ManagerError) -> Link {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let ready = loop.makePromise(of: UInt64.self)
         let (seconds, attoseconds) = timeout.components
         let limit = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -225,7 +244,7 @@ public final class ManagerConnection: Sendable {
         while true {
             do {
                 let link = try await Self.open(
-                    address, authkey: authkey, tls: tls, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
+                    address, on: loop, authkey: authkey, tls: tls, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
                 )
                 let held = liveProxies.withLock { proxies in
                     Value.map(.init(uniqueKeysWithValues: proxies.map { (Value.int(Int64(bitPattern: $0.key)), Value.int(Int64($0.value))) }))
@@ -281,10 +300,14 @@ public final class ManagerConnection: Sendable {
     public func call(_ target: UInt64, _ method: String, _ arguments: [Value]) async throws(ManagerError) -> Value {
         let id = requests.withLock { requests in
             defer { requests.next += 1 }
-            requests.inFlight.insert(requests.next)
+            requests.inFlight.append(requests.next)
             return requests.next
         }
-        defer { _ = requests.withLock { $0.inFlight.remove(id) } }
+        defer {
+            requests.withLock { requests in
+                if let index = requests.inFlight.firstIndex(of: id) { requests.inFlight.remove(at: index) }
+            }
+        }
         var request = Request(id: id, target: target, method: method, arguments: arguments, owner: Self.currentOwner())
         var giveUpAt: ContinuousClock.Instant?
         while true {
@@ -295,7 +318,7 @@ public final class ManagerConnection: Sendable {
                 // It was sent before the connection dropped: say so, whatever the reconnection says.
                 throw .connectionLost(to: address, because: "the manager did not come back within \(reconnectWindow)", inFlight: true)
             }
-            request.acknowledgedBelow = requests.withLock { $0.inFlight.min() ?? $0.next }
+            request.acknowledgedBelow = requests.withLock { $0.inFlight.first ?? $0.next }
             let result = await send(request, on: link)
             guard case .failure(let error) = result, error.code == .connectionLost, !state.withLock({ $0.closed }) else {
                 return try result.get()
@@ -319,7 +342,13 @@ public final class ManagerConnection: Sendable {
         let handler = link.handler
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (reply: ClientConnectionHandler.Reply) in
-                handler.eventLoop.execute { handler.value.send(request, reply: reply) }
+                // On the connection's thread (a caller preferring ``executor``), the request is
+                // written now; a reply then resumes the caller there too, and no thread wakes up.
+                if handler.eventLoop.inEventLoop {
+                    handler.value.send(request, reply: reply)
+                } else {
+                    handler.eventLoop.execute { handler.value.send(request, reply: reply) }
+                }
             }
         } onCancel: {
             handler.eventLoop.execute { handler.value.sendOneWay(.cancel(id: request.id)) }
@@ -336,8 +365,14 @@ public final class ManagerConnection: Sendable {
     /// - Throws: ``ManagerError`` `TypeError` when the reply is not a `type`.
     func decode<T: Decodable>(_ type: T.Type, from value: Value, opened: OpenedName? = nil) throws(ManagerError) -> T {
         var decoder = ValueDecoder()
-        decoder.userInfo[Self.userInfoKey] = self
-        if let opened { decoder.userInfo[Self.openedNameKey] = opened }
+        switch value {
+        case .null, .bool, .int, .double, .string, .bytes:
+            // Nothing in it becomes a proxy: no user info to build for it.
+            break
+        case .array, .map, .reference:
+            decoder.userInfo[Self.userInfoKey] = self
+            if let opened { decoder.userInfo[Self.openedNameKey] = opened }
+        }
         do {
             return try decoder.decode(type, from: value)
         } catch {
@@ -378,7 +413,8 @@ public final class ManagerConnection: Sendable {
     /// Lock ownership follows the calling task, as a Python lock's follows the thread: two tasks
     /// of one process exclude each other on an RLock.
     private static func currentOwner() -> UInt64 {
-        withUnsafeCurrentTask { task in task.map { UInt64(truncatingIfNeeded: $0.hashValue) } ?? 0 }
+        // The task's address: what its hash is made of, without hashing it at every call.
+        withUnsafeCurrentTask { task in task.map { UInt64(UInt(bitPattern: unsafeBitCast($0, to: Int.self))) } ?? 0 }
     }
 }
 

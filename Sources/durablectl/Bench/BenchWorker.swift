@@ -40,7 +40,10 @@ struct BenchWorker: Sendable {
             throw BenchError.workerFailed("the parent went away before the start")
         }
         let call = try await makeCall(manager, role: assignment.role, patience: BenchPlan.consumerPatience)
-        let result = try await measure(call, count: assignment.count, role: assignment.role)
+        // Calls run on the connection's own thread, as a client that makes calls in a loop should.
+        let result = try await withTaskExecutorPreference(manager.executor) {
+            try await measure(call, count: assignment.count, role: assignment.role)
+        }
         writeLine(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
         await manager.shutdown()
     }
