@@ -275,7 +275,9 @@ package final class Journal {
     /// writers would settle into two groups that take turns, each paying a whole fsync for half
     /// of them. So the next commit waits for them: until as many replies are held as callers
     /// took part in the last two commits, or for a quarter of the last commit's time (at most
-    /// half a millisecond), whichever comes first.
+    /// half a millisecond), whichever comes first. (Measured at 8 writers on 2 busy cores: 4.5
+    /// records per commit, and waiting up to half the commit, 1 ms at most, did no better: there
+    /// the writers' own CPU, not the commit's start, keeps them apart.)
     private func startNextCommit(released: Int) {
         guard durability == .full, !checkpointRequested, released > 0, !isStopped else {
             startCommit()
