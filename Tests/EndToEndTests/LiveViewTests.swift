@@ -211,7 +211,7 @@ struct LiveViewTests {
         let lastStart = try #require(try records.jsonLines().last?["args"] as? [Any])
         let found = try #require(lastStart.first as? [String: Any])
         #expect(jsonInt(found["epoch"]) == 3 && found["lastStop"] as? String == "unclean" && jsonInt(found["replayed"]) == 5, "\(records.output)")
-        #expect(jsonInt(found["recordsLost"]) == 0 && jsonInt(found["schemaVersion"]) == 3, "\(records.output)")
+        #expect(jsonInt(found["recordsLost"]) == 0 && jsonInt(found["schemaVersion"]) == 4, "\(records.output)")
 
         // A clean stop folds the start records away with the rest; the next start says it was clean.
         #expect(await manager.terminate() == 0)

@@ -124,7 +124,7 @@ struct VerifyCommandTests {
         let client = try await manager.connect()
         let samples = try await SampleObjects.create(on: manager, client: client)
         await client.shutdown()
-        // A clean stop writes every object into `objects` and `dict_entries`.
+        // A clean stop writes every object into `objects`, and a dict's entries into `blocks`.
         #expect(await manager.terminate() == 0)
         let log = try #require(samples.ids["log"])
         let status = try #require(samples.ids["status"])
@@ -137,9 +137,9 @@ struct VerifyCommandTests {
 
         let entryPath = manager.folder + "/entry.sqlite"
         let entryCopy = try WritableDatabase.copy(journal: manager.journalPath, to: entryPath)
-        try entryCopy.execute("UPDATE dict_entries SET value = X'FF' WHERE object = \(status)")
+        try entryCopy.execute("UPDATE blocks SET data = X'FF' WHERE object = \(status)")
         try entryCopy.checkpointAndClose()
-        try await expectDamaged(entryPath, home: manager.folder, naming: ["\(status)", "status", "dict_entries"])
+        try await expectDamaged(entryPath, home: manager.folder, naming: ["\(status)", "status", "blocks"])
         await manager.stop()
     }
 

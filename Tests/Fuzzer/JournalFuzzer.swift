@@ -43,11 +43,9 @@ enum JournalFuzzer {
             checkReadsBack(entry.object.currentState, "the state of #\(id)")
             switch entry.object.checkpointChanges(everything: true) {
             case .whole(let state): checkReadsBack(state, "the checkpoint of #\(id)")
-            case .entries(let upserts, _, _):
-                for row in upserts {
-                    checkReadsBack(row.key, "a checkpointed key of #\(id)")
-                    checkReadsBack(row.value, "a checkpointed value of #\(id)")
-                }
+            case .blocks(let changes):
+                checkReadsBack(changes.state, "the checkpointed state of #\(id)")
+                for block in changes.writes { checkReadsBack(block.data, "block \(block.number) of #\(id)") }
             case nil: break
             }
         }

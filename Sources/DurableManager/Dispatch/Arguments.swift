@@ -32,7 +32,11 @@ public struct Arguments: Sendable {
     /// Refuses a call whose state or reply would weigh more than ``maxValueSize``, before it is
     /// built: it could not be sent, nor written by a checkpoint.
     /// - Parameter what: What would be that large ("the list", "the reply").
-    package func checkSize(_ size: Int, of what: String) throws(ManagerError) {
+    ///   - size: Computed only when there is a limit: a replayed record, which has none, skips
+    ///     the work (a dict's, a Namespace's size is a walk over it).
+    package func checkSize(_ size: @autoclosure () -> Int, of what: String) throws(ManagerError) {
+        guard maxValueSize != .max else { return }
+        let size = size()
         guard size > maxValueSize else { return }
         throw ManagerError(
             .memoryError,

@@ -141,7 +141,7 @@ extension ObjectStore {
         plan.dropped = everything ? [] : Array(droppedSinceCheckpoint)
         plan.replies = replies.rows
         let durable = objects.values.filter { $0.type.isDurable }
-        plan.rows = (durable.count, durable.reduce(0) { $0 + $1.object.entryRows })
+        plan.rows = (durable.count, durable.reduce(0) { $0 + $1.object.blockRows })
         renamedSinceCheckpoint = []
         droppedSinceCheckpoint = []
         return plan

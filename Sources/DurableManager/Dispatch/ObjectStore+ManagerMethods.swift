@@ -90,7 +90,7 @@ extension ObjectStore {
         case "ping":
             try arguments.expect(0...0)
             let uptime = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9
-            return [
+            var fields: OrderedDictionary<Value, Value> = [
                 "epoch": .int(Int64(bitPattern: epoch)),
                 "uptime": .double(uptime),
                 "clients": .int(Int64(connectedSessions)),
@@ -98,8 +98,23 @@ extension ObjectStore {
                 "objects": .int(Int64(objects.count)),
                 "journal": journal.map { .string($0.file.path) } ?? .null,
                 "journalRecords": journal.map { .int(Int64($0.recordsSinceCheckpoint)) } ?? .null,
-                "types": .array(registry.typeIDs.map(Value.string)),
             ]
+            if let journal {
+                // How well commits are grouped: totals since the start, rates over the last ~10 s.
+                let (total, recent) = journal.statisticsNow()
+                fields["durability"] = .string("\(journal.durability)")
+                fields["commits"] = .int(Int64(total.commits))
+                fields["recordsCommitted"] = .int(Int64(total.records))
+                fields["recordsPerCommit"] = .double((total.recordsPerCommit * 100).rounded() / 100)
+                fields["fsyncs"] = .int(Int64(total.fsyncs))
+                fields["walCheckpoints"] = .int(Int64(total.walCheckpoints))
+                fields["checkpoints"] = .int(Int64(total.checkpoints))
+                fields["commitsPerSecond"] = .double(recent.commits.rounded())
+                fields["recordsPerSecond"] = .double(recent.records.rounded())
+                fields["fsyncsPerSecond"] = .double(recent.fsyncs.rounded())
+            }
+            fields["types"] = .array(registry.typeIDs.map(Value.string))
+            return .map(fields)
         case "shutdown":
             try arguments.expect(0...0)
             // Answer first: the caller learns the request was taken before its connection closes.

@@ -49,6 +49,18 @@ package final class ReplyMemory {
     private struct SessionReplies {
         var byRequest: [UInt64: Value] = [:]
         var arrival: Deque<UInt64> = []
+
+        /// Keeps `reply`; true when the request had none.
+        mutating func keep(_ reply: Value, for request: UInt64) -> Bool {
+            guard byRequest.updateValue(reply, forKey: request) == nil else { return false }
+            arrival.append(request)
+            return true
+        }
+
+        /// Forgets the reply of `request`: whether there was one, and whether none is left.
+        mutating func drop(_ request: UInt64) -> (removed: Bool, empty: Bool) {
+            (byRequest.removeValue(forKey: request) != nil, byRequest.isEmpty)
+        }
     }
 
     private var sessions: [ExactString: SessionReplies] = [:]
@@ -73,8 +85,8 @@ package final class ReplyMemory {
     func remember(session: String, request: UInt64, reply: Value) {
         let key = Key(session: ExactString(session), request: request)
         guard request >= acknowledgedBelow[key.session] ?? 0 else { return }
-        if sessions[key.session, default: SessionReplies()].byRequest.updateValue(reply, forKey: request) == nil {
-            sessions[key.session]!.arrival.append(request)
+        // Changed in place, one lookup: a replay of a long journal remembers every record's reply.
+        if sessions[key.session, default: SessionReplies()].keep(reply, for: request) {
             order.append(key)
             count += 1
         }
@@ -91,9 +103,9 @@ package final class ReplyMemory {
 
     @discardableResult
     private func remove(_ key: Key) -> Bool {
-        guard sessions[key.session]?.byRequest.removeValue(forKey: key.request) != nil else { return false }
+        guard let (removed, empty) = sessions[key.session]?.drop(key.request), removed else { return false }
         count -= 1
-        if sessions[key.session]!.byRequest.isEmpty { sessions[key.session] = nil }
+        if empty { sessions[key.session] = nil }
         return true
     }
 
@@ -116,11 +128,17 @@ package final class ReplyMemory {
     }
 
     private func markForgotten(_ key: Key) {
-        if forgottenThrough[key.session] == nil { forgottenOrder.append(key.session) }
-        forgottenThrough[key.session] = max(forgottenThrough[key.session] ?? 0, key.request)
+        // One lookup; requests start at 1, so 0 is "no mark yet".
+        if Self.raise(&forgottenThrough[key.session, default: 0], to: key.request) { forgottenOrder.append(key.session) }
         while forgottenThrough.count > Self.capacity, let oldest = forgottenOrder.popFirst() {
             forgottenThrough[oldest] = nil
         }
+    }
+
+    /// Raises `mark` to `request`; true when it was 0 (none).
+    private static func raise(_ mark: inout UInt64, to request: UInt64) -> Bool {
+        defer { mark = max(mark, request) }
+        return mark == 0
     }
 
     /// Everything remembered, for a checkpoint's `replies` table.

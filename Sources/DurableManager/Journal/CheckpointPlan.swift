@@ -17,9 +17,9 @@ package struct CheckpointPlan: Sendable {
     package var replaceAll = false
     /// The last record the checkpointed state includes; the journal up to it is dropped.
     package var upTo: UInt64 = 0
-    /// How many rows `objects` and `dict_entries` hold once it is written (every durable object
-    /// and every dict entry in memory, for a manager's checkpoint), which a start checks.
-    package var rows = (objects: 0, entries: 0)
+    /// How many rows `objects` and `blocks` hold once it is written (every durable object and
+    /// every block of one in memory, for a manager's checkpoint), which a start checks.
+    package var rows = (objects: 0, blocks: 0)
     /// The replies the manager remembers, which replace the `replies` table; nil leaves it.
     package var replies: [ReplyMemory.Row]?
 }

@@ -42,6 +42,21 @@ package final class Journal {
     /// Logged once per time the journal goes missing, not at every refused commit.
     private var reportedDisplacement = false
 
+    /// What has been written, for `ping`.
+    package private(set) var statistics = JournalStatistics()
+    private var statisticsWindow = JournalStatisticsWindow()
+    /// A WAL checkpoint runs on the journal's thread (only one at a time).
+    private var walCheckpointRunning = false
+    /// Fold the WAL into the file once it is this many pages long: SQLite's own default for
+    /// its automatic checkpoint, which the journal does itself, off the loop.
+    static let walCheckpointPages = 1000
+
+    /// While the next `full` commit waits for the callers the last one released: how many held
+    /// replies start it at once, and the timer that starts it anyway.
+    private var groupWait: (callers: Int, timer: Scheduled<Void>)?
+    /// How long the last commit on the journal's thread took, which bounds a group wait.
+    private var lastCommitDuration = TimeAmount.zero
+
     /// Set when a checkpoint is due; it runs with the next commit.
     private var checkpointRequested = false
     private var checkpointWaiters: [EventLoopPromise<Void>] = []
@@ -86,6 +101,11 @@ package final class Journal {
     func holdUntilCommitted(_ message: WireMessage, for link: ClientLink) -> Bool {
         guard durability != .relaxed, lastAppended > lastCommitted || !held.isEmpty else { return false }
         held.append(HeldReply(seq: lastAppended, link: link, message: message))
+        if let wait = groupWait, held.count >= wait.callers {
+            wait.timer.cancel()
+            groupWait = nil
+            startCommit()
+        }
         return true
     }
 
@@ -104,7 +124,8 @@ package final class Journal {
         let interval: TimeAmount = durability == .relaxed && !now ? .milliseconds(100) : .zero
         eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
             flushScheduled = false
-            startCommit()
+            // A group wait starts the commit itself, with the callers it waits for.
+            if groupWait == nil { startCommit() }
         }
     }
 
@@ -126,6 +147,8 @@ package final class Journal {
     }
 
     private func startCommit() {
+        groupWait?.timer.cancel()
+        groupWait = nil
         guard !isStopped, !commitInFlight, !batch.isEmpty || checkpointRequested else { return }
         let records = batch
         batch = []
@@ -148,7 +171,8 @@ package final class Journal {
         }
         if durability == .normal, !checkpointRequested, journalThreadJobs == 0 {
             do {
-                try file.commitOnLoop(records)
+                let walPages = try file.commitOnLoop(records)
+                counted(records.count, walPages: walPages)
                 committed(upTo: upTo)
             } catch {
                 failed(records, error: error, waiters: [])
@@ -160,28 +184,62 @@ package final class Journal {
         if plan != nil { checkpointWaiters = [] }
         commitInFlight = true
         let started = NIODeadline.now()
+        var released = 0
         onJournalThread { connection in
-            try connection.commit(records)
-            guard let plan else { return JournalFile.CommitOutcome(checkpoint: nil) }
+            let walPages = try connection.commit(records)
+            guard let plan else { return JournalFile.CommitOutcome(walPages: walPages, checkpoint: nil) }
             do {
                 try connection.checkpoint(plan)
-                return JournalFile.CommitOutcome(checkpoint: .success(()))
+                return JournalFile.CommitOutcome(walPages: 0, checkpoint: .success(()))
             } catch {
-                return JournalFile.CommitOutcome(checkpoint: .failure(error))
+                return JournalFile.CommitOutcome(walPages: walPages, checkpoint: .failure(error))
             }
         }.assumeIsolated().whenComplete { [self] result in
             commitInFlight = false
             switch result {
             case .success(let outcome):
-                committed(upTo: upTo)
+                lastCommitDuration = .now() - started
+                counted(records.count, walPages: outcome.walPages)
+                released = committed(upTo: upTo)
                 if let checkpoint = outcome.checkpoint {
                     finishCheckpoint(checkpoint, plan: plan!, waiters: waiters, started: started)
                 }
             case .failure(let error):
                 failed(records, error: error, waiters: waiters)
             }
-            if !batch.isEmpty || checkpointRequested { startCommit() }
+            if !batch.isEmpty || checkpointRequested { startNextCommit(released: released) }
         }
+    }
+
+    /// Counts a commit of `records` records, and folds the WAL in on the journal's thread once
+    /// it grew past ``walCheckpointPages``.
+    private func counted(_ records: Int, walPages: Int) {
+        if records > 0 {
+            statistics.commits += 1
+            statistics.records += records
+            if durability == .full { statistics.fsyncs += 1 }
+        }
+        statisticsWindow.note(statistics, at: .now())
+        guard walPages >= Self.walCheckpointPages, !walCheckpointRunning, !isStopped else { return }
+        walCheckpointRunning = true
+        onJournalThread { try $0.checkpointWAL() }.assumeIsolated().whenComplete { [self] result in
+            walCheckpointRunning = false
+            switch result {
+            case .success:
+                statistics.walCheckpoints += 1
+                statistics.fsyncs += 1
+            case .failure(let error):
+                // The WAL goes on growing and the next commit past the bound tries again; the
+                // records in it are committed all the same.
+                logger.warning("folding the WAL into the journal failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The counts so far, and their rates per second over the last ten seconds or so.
+    package func statisticsNow() -> (total: JournalStatistics, recent: (commits: Double, records: Double, fsyncs: Double)) {
+        let now = NIODeadline.now()
+        return (statistics, statisticsWindow.rates(statistics, at: now))
     }
 
     private func takeCheckpointPlan(upTo seq: UInt64) -> CheckpointPlan {
@@ -192,22 +250,56 @@ package final class Journal {
         return plan
     }
 
-    private func committed(upTo seq: UInt64) {
+    /// Releases the replies the commit up to `seq` held.
+    /// - Returns: How many it released.
+    @discardableResult
+    private func committed(upTo seq: UInt64) -> Int {
         lastCommitted = seq
         file.noteCommitted(upTo: seq)
         var links: [ObjectIdentifier: ClientLink] = [:]
+        var released = 0
         while let first = held.first, first.seq <= seq {
             held.removeFirst()
             first.link.writeReleased(first.message)
             links[ObjectIdentifier(first.link)] = first.link
+            released += 1
         }
         for link in links.values { link.flush() }
+        return released
+    }
+
+    /// Starts the commit of what arrived while the last one ran.
+    ///
+    /// In `full` mode the callers whose replies the last commit released usually call again
+    /// within a round trip. A commit started at once would leave them to the one after it, and
+    /// writers would settle into two groups that take turns, each paying a whole fsync for half
+    /// of them. So the next commit waits for them: until as many replies are held as callers
+    /// took part in the last two commits, or for a quarter of the last commit's time (at most
+    /// half a millisecond), whichever comes first. (Measured at 8 writers on 2 busy cores: 4.5
+    /// records per commit, and waiting up to half the commit, 1 ms at most, did no better: there
+    /// the writers' own CPU, not the commit's start, keeps them apart.)
+    private func startNextCommit(released: Int) {
+        guard durability == .full, !checkpointRequested, released > 0, !isStopped else {
+            startCommit()
+            return
+        }
+        let callers = held.count + released
+        let delay = min(.nanoseconds(lastCommitDuration.nanoseconds / 4), TimeAmount.microseconds(500))
+        let timer = eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            groupWait = nil
+            startCommit()
+        }
+        groupWait = (callers, timer)
     }
 
     private func finishCheckpoint(_ result: Result<Void, any Error>, plan: CheckpointPlan, waiters: [EventLoopPromise<Void>], started: NIODeadline) {
         switch result {
         case .success:
             recordsSinceCheckpoint = Int(lastAppended - plan.upTo)
+            // Its transaction, and the WAL truncated after it.
+            statistics.checkpoints += 1
+            statistics.walCheckpoints += 1
+            statistics.fsyncs += durability == .full ? 2 : 1
             logger.info("checkpoint", metadata: [
                 "objects": "\(plan.objects.count)", "upTo": "\(plan.upTo)",
                 "ms": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)",

@@ -24,6 +24,9 @@ final class JournalConnection {
         let tables = try checkIdentity()
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        // The journal folds the WAL in itself, on its own thread (``Journal``), never at the end
+        // of a commit that runs on the manager's event loop.
+        database.takeOverWALCheckpoints()
         if tables == 0 {
             try database.execute("PRAGMA application_id = \(JournalSchema.applicationID)")
         }
@@ -90,7 +93,9 @@ final class JournalConnection {
             let clean = try state("clean_shutdown", default: 1) == 1
             let checkpointSeq = UInt64(try state("checkpoint_seq"))
             let lastSeq = max(checkpointSeq, UInt64(try database.integer("SELECT coalesce(max(seq), 0) FROM journal")))
-            let records = Int(try database.integer("SELECT count(*) FROM journal"))
+            // Records are numbered without gaps (a replay refuses one): the ends give the count
+            // without a scan of every page of a long journal.
+            let records = Int(try database.integer("SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM journal"))
             return JournalFile.StartInfo(epoch: epoch, checkpointSeq: checkpointSeq, lastSeq: lastSeq, cleanShutdown: clean, records: records)
         }
         info.recordsLost = lost
@@ -129,6 +134,7 @@ final class JournalConnection {
             try database.execute("BEGIN IMMEDIATE")
             do {
                 try database.execute(migration.sql)
+                if migration.version == JournalSchema.blocksVersion { try moveIntoBlocks() }
                 try database.execute("INSERT INTO schema_migrations (version, file, applied_at) VALUES (\(migration.version), '\(migration.file)', CAST(strftime('%s', 'now') AS REAL))")
                 try database.execute("COMMIT")
                 version = migration.version
@@ -137,6 +143,37 @@ final class JournalConnection {
                 throw error
             }
         }
+    }
+
+    /// The part of schema 4's migration that SQL cannot do (`migrations/0004_blocks.sql`): reads
+    /// every dict, list and queue as the journal held them before, each row checked, and writes
+    /// them into `blocks` as a checkpoint would; then drops `dict_entries`. Inside the migration's
+    /// transaction, so a journal that cannot be moved is left as it was.
+    private func moveIntoBlocks() throws(JournalError) {
+        var plan = CheckpointPlan()
+        var blocks = 0
+        for object in try loadObjectsBeforeBlocks(only: nil) {
+            let type: SharedObjectType? = switch object.typeID {
+            case "dict": SharedDict.type
+            case "list": SharedList.type
+            case "Queue": SharedQueue.type
+            case "JoinableQueue": SharedQueue.joinableType
+            default: nil
+            }
+            guard let restore = type?.restore else { continue }
+            let restored: any SharedObject
+            do {
+                restored = try restore(object.state)
+            } catch {
+                throw .damaged(path, "\(object.typeID) #\(object.id) cannot be moved into blocks: \(error.message)")
+            }
+            guard let changes = restored.checkpointChanges(everything: true) else { continue }
+            plan.objects.append(.init(id: object.id, typeID: object.typeID, name: object.name, changes: changes))
+            blocks += restored.blockRows
+        }
+        try writeObjects(plan)
+        try database.execute("DROP TABLE dict_entries; DELETE FROM manager_state WHERE key = 'entries_rows'")
+        try setState("blocks_rows", Int64(blocks))
     }
 
     private func state(_ key: String, default fallback: Int64 = 0) throws(JournalError) -> Int64 {
@@ -167,11 +204,20 @@ final class JournalConnection {
     // MARK: Writing
 
     /// Commits `records` in one transaction.
-    func commit(_ records: [JournalRecord]) throws(JournalError) {
-        guard !records.isEmpty else { return }
+    /// - Returns: The WAL's length in pages after it, which tells the caller when to fold it in.
+    @discardableResult
+    func commit(_ records: [JournalRecord]) throws(JournalError) -> Int {
+        guard !records.isEmpty else { return database.framesInWAL }
         try transaction { () throws(JournalError) in
             for record in records { try insert(record) }
         }
+        return database.framesInWAL
+    }
+
+    /// Copies the WAL into the file (a passive checkpoint: readers are not waited for), so
+    /// that it stops growing; on the journal's thread, never the loop.
+    func checkpointWAL() throws(JournalError) {
+        try database.checkpointWAL(truncate: false)
     }
 
     /// Inserts one record; inside a transaction.
@@ -193,72 +239,78 @@ final class JournalConnection {
     /// WAL. One transaction: a crash in the middle leaves the last checkpoint and the journal.
     func checkpoint(_ plan: CheckpointPlan) throws(JournalError) {
         try transaction { () throws(JournalError) in
-            let upsertObject = try database.prepare("""
-                INSERT INTO objects (id, type, name, state, crc) VALUES (?1, ?2, ?3, ?4, dm_row_crc(?1, ?2, ?3, ?4))
-                ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, state = excluded.state, crc = excluded.crc
-                """)
-            let upsertEntry = try database.prepare(
-                "INSERT OR REPLACE INTO dict_entries (object, key, position, value, crc) VALUES (?1, ?2, ?3, ?4, dm_row_crc(?1, ?2, ?3, ?4))"
-            )
-            let deleteEntry = try database.prepare("DELETE FROM dict_entries WHERE object = ? AND key = ?")
-            let deleteEntries = try database.prepare("DELETE FROM dict_entries WHERE object = ?")
-            let deleteObject = try database.prepare("DELETE FROM objects WHERE id = ?")
             // The journal goes first: the pages it frees hold the new state when the disk is full.
             try database.execute("DELETE FROM journal WHERE seq <= \(Int64(bitPattern: plan.upTo))")
             if plan.replaceAll {
-                try database.execute("DELETE FROM dict_entries; DELETE FROM objects")
+                try database.execute("DELETE FROM blocks; DELETE FROM objects")
             }
-            for id in plan.dropped {
-                for statement in [deleteEntries, deleteObject] {
-                    statement.bind(1, Int64(bitPattern: id))
-                    try statement.step()
-                    statement.reset()
-                }
-            }
-            // Unnamed rows first, so that a name that moved to a new object is free when it is written.
-            for row in plan.objects.sorted(by: { ($0.name == nil ? 0 : 1) < ($1.name == nil ? 0 : 1) }) {
-                upsertObject.bind(1, Int64(bitPattern: row.id))
-                upsertObject.bind(2, row.typeID)
-                upsertObject.bind(3, row.name)
-                switch row.changes {
-                case .whole(let state): try upsertObject.bind(4, encoded: state)
-                case .entries: try upsertObject.bind(4, encoded: .null)
-                }
-                try upsertObject.step()
-                upsertObject.reset()
-                guard case .entries(let upserts, let deletes, let rewrite) = row.changes else { continue }
-                if rewrite {
-                    deleteEntries.bind(1, Int64(bitPattern: row.id))
-                    try deleteEntries.step()
-                    deleteEntries.reset()
-                }
-                for key in deletes {
-                    deleteEntry.bind(1, Int64(bitPattern: row.id))
-                    try deleteEntry.bind(2, encoded: key)
-                    try deleteEntry.step()
-                    deleteEntry.reset()
-                }
-                for entry in upserts {
-                    upsertEntry.bind(1, Int64(bitPattern: row.id))
-                    try upsertEntry.bind(2, encoded: entry.key)
-                    upsertEntry.bind(3, entry.position)
-                    try upsertEntry.bind(4, encoded: entry.value)
-                    try upsertEntry.step()
-                    upsertEntry.reset()
-                }
-            }
+            try writeObjects(plan)
             try setState("checkpoint_seq", Int64(bitPattern: plan.upTo))
             try setState("objects_rows", Int64(plan.rows.objects))
-            try setState("entries_rows", Int64(plan.rows.entries))
+            try setState("blocks_rows", Int64(plan.rows.blocks))
             if let replies = plan.replies { try writeReplies(replies) }
             try setState("checkpoint_time", Int64(Date().timeIntervalSince1970))
         }
-        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try database.checkpointWAL(truncate: true)
+    }
+
+    /// Writes the plan's objects and their blocks and deletes its dropped ones; inside a
+    /// transaction. One prepared statement per kind of row, reused for every row.
+    private func writeObjects(_ plan: CheckpointPlan) throws(JournalError) {
+        let upsertObject = try database.prepare("""
+            INSERT INTO objects (id, type, name, state, crc) VALUES (?1, ?2, ?3, ?4, dm_row_crc(?1, ?2, ?3, ?4))
+            ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, state = excluded.state, crc = excluded.crc
+            """)
+        let writeBlock = try database.prepare(
+            "INSERT OR REPLACE INTO blocks (object, block, data, crc) VALUES (?1, ?2, ?3, dm_row_crc(?1, ?2, ?3))"
+        )
+        let deleteBlock = try database.prepare("DELETE FROM blocks WHERE object = ? AND block = ?")
+        let deleteBlocks = try database.prepare("DELETE FROM blocks WHERE object = ?")
+        let deleteObject = try database.prepare("DELETE FROM objects WHERE id = ?")
+        for id in plan.dropped {
+            for statement in [deleteBlocks, deleteObject] {
+                statement.bind(1, Int64(bitPattern: id))
+                try statement.step()
+                statement.reset()
+            }
+        }
+        // Unnamed rows first, so that a name that moved to a new object is free when it is written.
+        for row in plan.objects.sorted(by: { ($0.name == nil ? 0 : 1) < ($1.name == nil ? 0 : 1) }) {
+            let id = Int64(bitPattern: row.id)
+            upsertObject.bind(1, id)
+            upsertObject.bind(2, row.typeID)
+            upsertObject.bind(3, row.name)
+            switch row.changes {
+            case .whole(let state): try upsertObject.bind(4, encoded: state)
+            case .blocks(let changes): try upsertObject.bind(4, encoded: changes.state)
+            }
+            try upsertObject.step()
+            upsertObject.reset()
+            guard case .blocks(let changes) = row.changes else { continue }
+            if changes.rewrite, !plan.replaceAll {
+                deleteBlocks.bind(1, id)
+                try deleteBlocks.step()
+                deleteBlocks.reset()
+            }
+            for block in changes.deletes {
+                deleteBlock.bind(1, id)
+                deleteBlock.bind(2, block)
+                try deleteBlock.step()
+                deleteBlock.reset()
+            }
+            for block in changes.writes {
+                writeBlock.bind(1, id)
+                writeBlock.bind(2, block.number)
+                try writeBlock.bind(3, encoded: block.data)
+                try writeBlock.step()
+                writeBlock.reset()
+            }
+        }
     }
 
     func markClean() throws(JournalError) {
         try setState("clean_shutdown", 1)
-        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try database.checkpointWAL(truncate: true)
     }
 
     private func transaction(_ body: () throws(JournalError) -> Void) throws(JournalError) {
@@ -324,10 +376,52 @@ final class JournalConnection {
         return problems
     }
 
-    /// Every object as of the last checkpoint, or only `id`'s.
     /// Every object as of the last checkpoint, or only `id`'s. Every row's checksum is
     /// checked, and, for all objects, that no row is missing.
     func loadObjects(only id: UInt64? = nil) throws(JournalError) -> [JournalFile.StoredObject] {
+        guard version >= JournalSchema.blocksVersion else { return try loadObjectsBeforeBlocks(only: id) }
+        let rows = try database.prepare("SELECT id, type, name, state, \(checked("id, type, name, state")) FROM objects\(id == nil ? "" : " WHERE id = ?") ORDER BY id")
+        if let id { rows.bind(1, Int64(bitPattern: id)) }
+        // Read alongside the objects, both in id order: one pass over each table.
+        let blocks = try database.prepare("SELECT object, block, data, \(checked("object, block, data")) FROM blocks\(id == nil ? "" : " WHERE object = ?") ORDER BY object, block")
+        if let id { blocks.bind(1, Int64(bitPattern: id)) }
+        var blockRows = 0
+        var hasBlock = try blocks.step()
+        var objects: [JournalFile.StoredObject] = []
+        while try rows.step() {
+            let objectID = UInt64(bitPattern: rows.int64(0))
+            let typeID = rows.string(1) ?? ""
+            guard rows.int64(4) == 1 else { throw .damaged(path, "the row of #\(objectID) in objects fails its checksum") }
+            let state = try naming("the state of #\(objectID) (\(typeID)) in objects") { () throws(JournalError) in try rows.value(3) }
+            // The blocks of objects before this one belong to no object.
+            if hasBlock, UInt64(bitPattern: blocks.int64(0)) < objectID {
+                throw .damaged(path, "block \(blocks.int64(1)) of #\(UInt64(bitPattern: blocks.int64(0))) in blocks belongs to no object")
+            }
+            var reader = BlockReader(object: objectID, typeID: typeID, path: path)
+            while hasBlock, UInt64(bitPattern: blocks.int64(0)) == objectID {
+                let block = blocks.int64(1)
+                let place = "block \(block) of \(typeID) #\(objectID) in blocks"
+                guard blocks.int64(3) == 1 else { throw .damaged(path, "\(place) fails its checksum") }
+                let data = try naming(place) { () throws(JournalError) in try blocks.value(2) }
+                try reader.read(block, data, place: place)
+                blockRows += 1
+                hasBlock = try blocks.step()
+            }
+            objects.append(.init(id: objectID, typeID: typeID, name: rows.string(2), state: try reader.restoredState(state)))
+        }
+        if hasBlock {
+            throw .damaged(path, "block \(blocks.int64(1)) of #\(UInt64(bitPattern: blocks.int64(0))) in blocks belongs to no object")
+        }
+        if id == nil {
+            try expectRows(objects.count, of: "objects", counted: "objects_rows")
+            try expectRows(blockRows, of: "blocks", counted: "blocks_rows")
+        }
+        return objects
+    }
+
+    /// ``loadObjects(only:)`` for a journal before schema 4 (a reader's, not yet migrated): a
+    /// dict's entries in `dict_entries`, every other object's state whole.
+    private func loadObjectsBeforeBlocks(only id: UInt64?) throws(JournalError) -> [JournalFile.StoredObject] {
         let rows = try database.prepare("SELECT id, type, name, state, \(checked("id, type, name, state")) FROM objects\(id == nil ? "" : " WHERE id = ?") ORDER BY id")
         if let id { rows.bind(1, Int64(bitPattern: id)) }
         let entries = try database.prepare("SELECT key, position, value, \(checked("object, key, position, value")) FROM dict_entries WHERE object = ? ORDER BY position")
@@ -432,11 +526,12 @@ final class JournalConnection {
     }
 
     /// Runs `body`; a damaged value it meets is named with `place`, so that `verify` says where it is.
-    private func naming<Result>(_ place: String, _ body: () throws(JournalError) -> Result) throws(JournalError) -> Result {
+    /// The place is made only when there is damage: this runs for every record a replay reads.
+    private func naming<Result>(_ place: @autoclosure () -> String, _ body: () throws(JournalError) -> Result) throws(JournalError) -> Result {
         do {
             return try body()
         } catch where error.isDamaged {
-            throw .damaged(path, "\(place): \(error.detail)")
+            throw .damaged(path, "\(place()): \(error.detail)")
         }
     }
 
@@ -470,8 +565,8 @@ final class JournalConnection {
         let reply = statement.isNull(7) ? nil : try naming("the reply of record \(statement.int64(0)) in journal") { () throws(JournalError) in try statement.value(7) }
         return JournalRecord(
             seq: UInt64(bitPattern: statement.int64(0)), time: statement.double(1),
-            object: UInt64(bitPattern: statement.int64(2)), op: statement.string(3) ?? "", arguments: arguments,
-            session: statement.string(5), request: statement.isNull(6) ? nil : UInt64(bitPattern: statement.int64(6)), reply: reply
+            object: UInt64(bitPattern: statement.int64(2)), op: statement.recurringString(3) ?? "", arguments: arguments,
+            session: statement.recurringString(5), request: statement.isNull(6) ? nil : UInt64(bitPattern: statement.int64(6)), reply: reply
         )
     }
 }

@@ -49,6 +49,8 @@ package final class JournalFile: Sendable {
     }
 
     struct CommitOutcome: Sendable {
+        /// The WAL's length in pages after the commit.
+        var walPages: Int
         /// The checkpoint's result, when one ran with the commit.
         var checkpoint: Result<Void, any Error>?
     }
@@ -201,7 +203,8 @@ package final class JournalFile: Sendable {
     }
 
     /// Commits on the calling thread: only while no job runs on the journal's thread.
-    func commitOnLoop(_ records: [JournalRecord]) throws {
+    /// - Returns: The WAL's length in pages after the commit.
+    func commitOnLoop(_ records: [JournalRecord]) throws -> Int {
         try connection.commit(records)
     }
 

@@ -66,37 +66,36 @@ public enum OfflineJournal {
     public static func importing(_ export: JournalExport, into path: String) async throws -> Int {
         let registry = TypeRegistry.syncManager
         var plan = CheckpointPlan()
+        var blocks = 0
         for object in export.objects {
-            let changes: CheckpointChanges
+            let state: RestoredState
             if object.type == "dict" {
                 guard case .map(let entries) = object.state else {
                     throw JournalError.damaged(path, "the export's dict #\(object.id) has no map of entries")
                 }
-                let rows = entries.enumerated().map { DictEntryRow(key: $1.key, value: $1.value, position: Int64($0)) }
-                changes = .entries(upserts: rows, deletes: [], rewrite: true)
+                state = .entries(entries.enumerated().map { DictEntryRow(key: $1.key, value: $1.value, position: Int64($0)) })
             } else {
-                changes = .whole(object.state)
+                state = .whole(object.state)
             }
-            // A type this build knows must accept the state; a custom type's is its own business.
+            // A type this build knows must accept the state, and is written as a checkpoint
+            // writes it (a dict, list or queue in blocks); a custom type's is its own business.
+            var changes = CheckpointChanges.whole(object.state)
             if let type = registry[object.type] {
                 guard let restore = type.restore else {
                     throw JournalError.damaged(path, "the export's #\(object.id) is a \(object.type), which is never journaled")
                 }
-                let state: RestoredState = switch changes {
-                case .whole(let value): .whole(value)
-                case .entries(let rows, _, _): .entries(rows)
-                }
+                let restored: any SharedObject
                 do {
-                    _ = try restore(state)
+                    restored = try restore(state)
                 } catch {
                     throw JournalError.damaged(path, "the export's \(object.type) #\(object.id) cannot be restored: \(error.message)")
                 }
+                changes = restored.checkpointChanges(everything: true) ?? changes
+                blocks += restored.blockRows
             }
             plan.objects.append(.init(id: object.id, typeID: object.type, name: object.name, changes: changes))
         }
-        plan.rows = (plan.objects.count, plan.objects.reduce(0) { count, row in
-            if case .entries(let upserts, _, _) = row.changes { count + upserts.count } else { count }
-        })
+        plan.rows = (plan.objects.count, blocks)
         if access(path, F_OK) == 0, try JournalConnection(readingOnly: path).holdsState() {
             throw JournalError.holdsState(path)
         }

@@ -35,9 +35,10 @@ package protocol SharedObject: AnyObject {
     /// nothing changed. Calling it starts a new checkpoint interval.
     func checkpointChanges(everything: Bool) -> CheckpointChanges?
 
-    /// How many rows of `dict_entries` the object's checkpoint holds (a dict's entries; 0 for
-    /// every other type), which the checkpoint records so that a start notices rows gone missing.
-    var entryRows: Int { get }
+    /// How many rows of `blocks` the object's checkpoint holds (a dict's, list's or queue's;
+    /// 0 for every other type), which the checkpoint records so that a start notices rows gone
+    /// missing.
+    var blockRows: Int { get }
 
     /// The object's whole state, read without touching what the next checkpoint writes: what a
     /// reader shows and a custom type's `create` record holds (a dict's entries as one map).
@@ -68,7 +69,7 @@ extension SharedObject {
     }
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? { nil }
     package var currentState: Value { .null }
-    package var entryRows: Int { 0 }
+    package var blockRows: Int { 0 }
     package func failWaiters(_ error: ManagerError) {}
     package func liveState(at now: NIODeadline) -> Value { currentState }
     package func describe(at now: NIODeadline) -> ObjectDescription { ObjectDescription() }
@@ -88,8 +89,8 @@ package enum CallOutcome {
 package enum CheckpointChanges: Sendable {
     /// The object's whole state.
     case whole(Value)
-    /// A dict's changed entries: written and deleted keys, or all of them after a `clear`.
-    case entries(upserts: [DictEntryRow], deletes: [Value], rewrite: Bool)
+    /// A dict's, list's or queue's changed blocks (``BlockChanges``).
+    case blocks(BlockChanges)
 }
 
 /// One dict entry as the journal stores it; `position` orders entries by first insertion.
@@ -108,5 +109,9 @@ package struct DictEntryRow: Sendable, Hashable {
 /// The state a durable object is rebuilt from at start-up.
 package enum RestoredState: Sendable {
     case whole(Value)
+    /// A dict's entries, in position order.
     case entries([DictEntryRow])
+    /// A list's or queue's fields beside its items (`state`), and its items, the first at
+    /// position `first`.
+    case items(state: Value, items: [Value], first: Int64)
 }

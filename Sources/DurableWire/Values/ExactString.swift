@@ -10,12 +10,15 @@ package struct ExactString: Hashable, Sendable, CustomStringConvertible {
         self.string = string
     }
 
+    // On the UTF-8 bytes at once (code points and UTF-8 are one-to-one): sessions' ids are
+    // hashed and compared for every call the reply memory keeps, and a replay makes millions.
     package static func == (lhs: ExactString, rhs: ExactString) -> Bool {
         lhs.string.hasSameScalars(as: rhs.string)
     }
 
     package func hash(into hasher: inout Hasher) {
-        Value.combineScalars(of: string, into: &hasher)
+        var string = string
+        string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     package var description: String { string }

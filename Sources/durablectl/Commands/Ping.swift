@@ -10,6 +10,12 @@ struct Ping: AsyncParsableCommand {
             those whose client disconnected and may still come back within the grace period as \
             well. `durablectl sessions` lists them, and `durablectl objects` the objects.
 
+            A manager with a journal also says how it writes it: commits, recordsCommitted and \
+            recordsPerCommit since it started (how many calls a commit carries), fsyncs (every \
+            commit in full durability, and every WAL checkpoint), walCheckpoints and \
+            checkpoints, and commitsPerSecond, recordsPerSecond and fsyncsPerSecond over about \
+            the last 10 seconds.
+
             Exits 0 when the manager answers, 69 when it cannot be reached or does not answer \
             within --timeout, 77 on a wrong authkey or a TLS certificate refused (the manager's \
             did not verify against --tls-ca, or the manager refused this client's).
@@ -23,7 +29,7 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Print one JSON object: address, epoch, uptime, clients, sessions, objects, journal, journalRecords, types.")
+    @Flag(help: "Print one JSON object: address, epoch, uptime, clients, sessions, objects, journal, journalRecords, the journal's counts and rates (above), types.")
     var json = false
 
     func run() async throws {

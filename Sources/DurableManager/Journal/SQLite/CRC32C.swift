@@ -40,6 +40,13 @@ enum CRC32C {
         }
     }
 
+    /// The checksum continued by one byte.
+    static func update(_ crc: UInt32, byte: UInt8) -> UInt32 {
+        table.withUnsafeBufferPointer { table in
+            ~((~crc >> 8) ^ table[Int((~crc ^ UInt32(byte)) & 0xff)])
+        }
+    }
+
     static func update(_ crc: UInt32, _ bytes: some Sequence<UInt8>) -> UInt32 {
         let array = Array(bytes)
         return array.withUnsafeBytes { update(crc, $0) }

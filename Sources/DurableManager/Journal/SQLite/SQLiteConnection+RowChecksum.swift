@@ -27,23 +27,27 @@ extension SQLiteConnection {
 /// One column's part of a row checksum: a type tag, then the value's bytes (integers and reals
 /// as 8 bytes, text and blobs with their length), so that `1`, `1.0` and `'1'` differ.
 private func rowChecksum(continuing crc: UInt32, _ value: OpaquePointer?) -> UInt32 {
-    func withBytes(_ integer: UInt64, tag: UInt8) -> UInt32 {
-        var bytes = [tag]
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: integer >> UInt64(shift))) }
-        return CRC32C.update(crc, bytes)
-    }
     switch sqlite3_value_type(value) {
     case SQLITE_INTEGER:
-        return withBytes(UInt64(bitPattern: sqlite3_value_int64(value)), tag: 1)
+        return rowChecksum(continuing: crc, tag: 1, UInt64(bitPattern: sqlite3_value_int64(value)))
     case SQLITE_FLOAT:
-        return withBytes(sqlite3_value_double(value).bitPattern, tag: 2)
+        return rowChecksum(continuing: crc, tag: 2, sqlite3_value_double(value).bitPattern)
     case SQLITE_TEXT, SQLITE_BLOB:
         let isText = sqlite3_value_type(value) == SQLITE_TEXT
         let pointer = isText ? UnsafeRawPointer(sqlite3_value_text(value)) : sqlite3_value_blob(value)
         let count = Int(sqlite3_value_bytes(value))
-        let header = withBytes(UInt64(count), tag: isText ? 3 : 4)
+        let header = rowChecksum(continuing: crc, tag: isText ? 3 : 4, UInt64(count))
         return CRC32C.update(header, UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
     default:
-        return CRC32C.update(crc, [0])
+        return CRC32C.update(crc, byte: 0)
+    }
+}
+
+/// A tag and 8 big-endian bytes, from the stack: this runs for every column of every row read.
+private func rowChecksum(continuing crc: UInt32, tag: UInt8, _ integer: UInt64) -> UInt32 {
+    var bytes: (UInt8, UInt64) = (tag, integer.bigEndian)
+    return withUnsafeBytes(of: &bytes) { raw in
+        // The tuple's layout pads the tag to 8 bytes: its byte and the integer's 8 are what count.
+        CRC32C.update(CRC32C.update(crc, byte: raw[0]), UnsafeRawBufferPointer(rebasing: raw[8..<16]))
     }
 }

@@ -7,6 +7,9 @@ import CSQLite
 final class SQLiteConnection {
     let path: String
     private(set) var handle: OpaquePointer?
+    /// Where SQLite's WAL hook writes the WAL's length in frames after each commit; set by
+    /// ``takeOverWALCheckpoints()``.
+    private var walFrames: UnsafeMutablePointer<Int32>?
 
     /// Opens (or, with `create`, creates) the database at `path`.
     init(path: String, readOnly: Bool = false, create: Bool = true) throws(JournalError) {
@@ -32,6 +35,34 @@ final class SQLiteConnection {
 
     deinit {
         sqlite3_close_v2(handle)
+        walFrames?.deallocate()
+    }
+
+    /// Stops SQLite from folding the WAL into the file by itself at the end of a commit (it would
+    /// do so on whatever thread commits, the manager's event loop included) and notes the WAL's
+    /// length after each commit instead, so that the owner runs ``checkpointWAL(truncate:)`` on a
+    /// thread of its choosing.
+    func takeOverWALCheckpoints() {
+        let frames = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        frames.initialize(to: 0)
+        walFrames = frames
+        // A hook of our own replaces the automatic checkpoint, which is itself such a hook.
+        sqlite3_wal_hook(handle, { context, _, _, count in
+            context?.assumingMemoryBound(to: Int32.self).pointee = count
+            return SQLITE_OK
+        }, frames)
+    }
+
+    /// The WAL's length in frames (pages) after the last commit; 0 when not tracked.
+    var framesInWAL: Int { walFrames.map { Int($0.pointee) } ?? 0 }
+
+    /// Copies the WAL's pages into the file: `PASSIVE` (what SQLite's automatic checkpoint does:
+    /// waits for no reader, so a long `durablectl` read delays it but is never blocked by it), or
+    /// `TRUNCATE`, which also empties the WAL file.
+    func checkpointWAL(truncate: Bool) throws(JournalError) {
+        let status = sqlite3_wal_checkpoint_v2(handle, nil, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard status == SQLITE_OK || status == SQLITE_BUSY else { throw error(status, lastMessage) }
+        if truncate, status == SQLITE_OK { walFrames?.pointee = 0 }
     }
 
     /// Runs one or more statements that return no rows.

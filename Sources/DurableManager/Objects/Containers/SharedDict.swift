@@ -7,43 +7,44 @@ import OrderedCollections
 /// Keys compare as Python's do (``PythonKey``): `1`, `1.0` and `true` are one key, and the key
 /// first stored is the one kept; strings compare by code points; every NaN is one key.
 ///
-/// Every change goes through ``store(_:_:)``, ``remove(_:)`` or ``removeAll()``, which remember
-/// the keys touched since the last checkpoint: a checkpoint writes those entries, not the whole
-/// dict, so its cost grows with what changed. They also keep the entries' encoded size, so that
-/// a call that would make the dict (or its `items()`) larger than `--max-value-size` is refused.
+/// Every change goes through ``store(_:_:)``, ``remove(at:)`` or ``removeAll()``, which remember
+/// the blocks touched since the last checkpoint (``BlockChanges``: entries by position, 256 to a
+/// block): a checkpoint writes those blocks, not the whole dict, so its cost grows with what
+/// changed. They also keep the entries' encoded size, so that a call that would make the dict (or
+/// its `items()`) larger than `--max-value-size` is refused.
 package final class SharedDict: SharedObject {
     private var entries: OrderedDictionary<PythonKey, Value> = [:]
     /// The encoded bytes of every entry as `items()` returns it: key, value and a pair's header.
     private var entriesSize = 0
-    /// Each key's place in first-insertion order, as the journal stores it.
-    private var positions: [PythonKey: Int64] = [:]
+    /// Each entry's place in first-insertion order, as the journal stores it, by the entry's
+    /// index: it grows along the entries, so a block's entries are found by a binary search.
+    private var positions: [Int64] = []
     private var nextPosition: Int64 = 0
-    private var changedKeys: Set<PythonKey> = []
-    /// Keys removed since the last checkpoint, as they were stored: the checkpoint deletes their
-    /// rows. Kept apart from `changedKeys` because a key removed as `1` and stored again as
-    /// `1.0` is one Python key but two rows (the key is stored in the journal as it was sent).
-    private var removedKeys: Set<Value> = []
+    /// Blocks whose entries changed since the last checkpoint.
+    private var changedBlocks: Set<Int64> = []
     /// Set by `clear`: the next checkpoint rewrites the dict rather than listing deletions.
     private var rewriteAll = false
 
     init() {}
 
+    /// - Parameter rows: The checkpoint's entries, in position order.
     init(restoring rows: [DictEntryRow]) {
+        entries.reserveCapacity(rows.count)
+        positions.reserveCapacity(rows.count)
         for row in rows {
             let key = PythonKey(row.key)
-            if let index = entries.index(forKey: key) {
+            let (old, index) = entries.updateValue(row.value, forKey: key, insertingAt: entries.count)
+            if let old {
                 // A journal written before keys compared as Python's may hold `1` and `1.0`
                 // apart: they are one key now, the later row's value under the first row's key,
-                // and the next checkpoint writes it so.
-                entriesSize += row.value.encodedSize - entries.values[index].encodedSize
-                entries.values[index] = row.value
-                removedKeys.insert(row.key)
-                changedKeys.insert(key)
+                // and the next checkpoint writes it so (both rows' blocks).
+                entriesSize += row.value.encodedSize - old.encodedSize
+                changedBlocks.insert(BlockChanges.block(of: row.position))
+                changedBlocks.insert(BlockChanges.block(of: positions[index]))
                 continue
             }
-            entries[key] = row.value
             entriesSize += Self.entrySize(key, row.value)
-            positions[key] = row.position
+            positions.append(row.position)
             nextPosition = max(nextPosition, row.position + 1)
         }
     }
@@ -86,40 +87,82 @@ package final class SharedDict: SharedObject {
 
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
         defer {
-            changedKeys = []
-            removedKeys = []
+            changedBlocks = []
             rewriteAll = false
         }
         if everything || rewriteAll {
-            let rows = entries.map { DictEntryRow(key: $0.key.value, value: $0.value, position: positions[$0.key]!) }
-            return .entries(upserts: rows, deletes: [], rewrite: true)
+            var writes: [BlockChanges.Block] = []
+            var start = 0
+            while start < positions.count {
+                let block = BlockChanges.block(of: positions[start])
+                let end = firstIndex(from: start, atOrAfter: (block + 1) * BlockChanges.size)
+                writes.append(blockData(block, start..<end))
+                start = end
+            }
+            return .blocks(BlockChanges(state: .null, rewrite: true, writes: writes, deletes: []))
         }
-        guard !changedKeys.isEmpty || !removedKeys.isEmpty else { return nil }
-        var upserts: [DictEntryRow] = []
-        for key in changedKeys {
-            guard let index = entries.index(forKey: key) else { continue }
-            let stored = entries.keys[index]
-            upserts.append(DictEntryRow(key: stored.value, value: entries.values[index], position: positions[stored]!))
+        guard !changedBlocks.isEmpty else { return nil }
+        var changes = BlockChanges(state: .null, rewrite: false, writes: [], deletes: [])
+        for block in changedBlocks.sorted() {
+            let start = firstIndex(from: 0, atOrAfter: block * BlockChanges.size)
+            let end = firstIndex(from: start, atOrAfter: (block + 1) * BlockChanges.size)
+            if start == end {
+                changes.deletes.append(block)
+            } else {
+                changes.writes.append(blockData(block, start..<end))
+            }
         }
-        // Deleted before the upserts are written: a stored key deleted and stored again is upserted.
-        return .entries(upserts: upserts, deletes: Array(removedKeys), rewrite: false)
+        return .blocks(changes)
     }
 
-    package var entryRows: Int { entries.count }
+    /// The index of the first entry from `start` on whose position is `position` or more.
+    private func firstIndex(from start: Int, atOrAfter position: Int64) -> Int {
+        var low = start
+        var high = positions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if positions[middle] < position { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Block `block` as a checkpoint writes it: `[position, key, value, ...]` of the entries at `indices`.
+    private func blockData(_ block: Int64, _ indices: Range<Int>) -> BlockChanges.Block {
+        var data: [Value] = []
+        data.reserveCapacity(3 * indices.count)
+        for index in indices {
+            data.append(.int(positions[index]))
+            data.append(entries.keys[index].value)
+            data.append(entries.values[index])
+        }
+        return BlockChanges.Block(number: block, data: .array(data))
+    }
+
+    package var blockRows: Int {
+        var count = 0
+        var last: Int64?
+        for position in positions {
+            let block = BlockChanges.block(of: position)
+            if block != last { count += 1 }
+            last = block
+        }
+        return count
+    }
 
     package var currentState: Value {
         .map(OrderedDictionary(entries.map { ($0.key.value, $0.value) }, uniquingKeysWith: { first, _ in first }))
     }
 
     private func store(_ key: PythonKey, _ value: Value) {
-        if let old = entries.updateValue(value, forKey: key) {
+        let (old, index) = entries.updateValue(value, forKey: key, insertingAt: entries.count)
+        if let old {
             entriesSize += value.encodedSize - old.encodedSize
         } else {
             entriesSize += Self.entrySize(key, value)
-            positions[key] = nextPosition
+            positions.append(nextPosition)
             nextPosition += 1
         }
-        changedKeys.insert(key)
+        changedBlocks.insert(BlockChanges.block(of: positions[index]))
     }
 
     /// What `items()` of one entry weighs: a pair's header, the key, the value.
@@ -129,6 +172,11 @@ package final class SharedDict: SharedObject {
 
     /// What the dict would weigh encoded (its `items()`) after storing `pairs`, in order.
     private func size(after pairs: [(PythonKey, Value)]) -> Int {
+        if pairs.count == 1, let (key, value) = pairs.first {
+            // One pair, the common call: no table of what the pairs stored.
+            let size = entriesSize + (entries[key].map { value.encodedSize - $0.encodedSize } ?? Self.entrySize(key, value))
+            return 1 + Value.varintSize(UInt64(entries.count + 1)) + size
+        }
         var size = entriesSize
         var stored: [PythonKey: Int] = [:]
         for (key, value) in pairs {
@@ -150,9 +198,7 @@ package final class SharedDict: SharedObject {
     private func remove(at index: Int) -> (key: Value, value: Value) {
         let (key, value) = entries.remove(at: index)
         entriesSize -= Self.entrySize(key, value)
-        positions[key] = nil
-        changedKeys.insert(key)
-        removedKeys.insert(key.value)
+        changedBlocks.insert(BlockChanges.block(of: positions.remove(at: index)))
         return (key.value, value)
     }
 
@@ -160,8 +206,7 @@ package final class SharedDict: SharedObject {
         entries.removeAll()
         entriesSize = 0
         positions.removeAll()
-        changedKeys.removeAll()
-        removedKeys.removeAll()
+        changedBlocks.removeAll()
         rewriteAll = true
     }
 

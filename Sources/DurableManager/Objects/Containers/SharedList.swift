@@ -4,20 +4,25 @@ package import NIOCore
 /// A shared `list`: Python's methods, negative indices, and Python's errors.
 ///
 /// It keeps the encoded size of its items, so that a call that would make it (or a reply) larger
-/// than `--max-value-size` is refused before anything is built.
+/// than `--max-value-size` is refused before anything is built. A checkpoint writes the blocks of
+/// items that changed (``ItemBlocks``): appending to a long list writes its last block or two.
 package final class SharedList: WholeStateObject {
     package private(set) var items: [Value]
     /// The encoded bytes of the items: the state weighs this plus its header.
     private var itemsSize: Int
     package var changedSinceCheckpoint = false
+    /// Which blocks of items changed since the last checkpoint.
+    private var blocks: ItemBlocks
 
     /// The most items a list holds. Python's limit is memory; ours is a number, so that no call
     /// can make the manager allocate without bound (`[0] * 2**62`).
     package static let maxItems = 10_000_000
 
-    init(items: [Value] = []) {
+    /// - Parameter checkpointed: The items are what the checkpoint holds (restored from its blocks).
+    init(items: [Value] = [], checkpointed: Bool = false) {
         self.items = items
         itemsSize = Self.size(of: items)
+        blocks = ItemBlocks(written: checkpointed ? 0..<Int64(items.count) : 0..<0)
     }
 
     package static let type = SharedObjectType(
@@ -39,12 +44,23 @@ package final class SharedList: WholeStateObject {
             return SharedList(items: items)
         },
         restore: { state throws(ManagerError) in
-            guard case .whole(.array(let items)) = state else { throw ManagerError(.valueError, "a list is restored from an array") }
-            return SharedList(items: items)
+            switch state {
+            case .items(.null, let items, 0): return SharedList(items: items, checkpointed: true)
+            // A journal before schema 4, an export, the fuzzer: the whole list.
+            case .whole(.array(let items)): return SharedList(items: items)
+            default: throw ManagerError(.valueError, "a list is restored from its items from position 0, or an array")
+            }
         }
     )
 
     package var snapshot: Value { .array(items) }
+
+    package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
+        changedSinceCheckpoint = false
+        return blocks.changes(items, at: 0..<Int64(items.count), state: .null, stateChanged: false, everything: everything).map(CheckpointChanges.blocks)
+    }
+
+    package var blockRows: Int { ItemBlocks.blockCount(0..<Int64(items.count)) }
 
     package func describe(at now: NIODeadline) -> ObjectDescription {
         ObjectDescription(size: items.count)
@@ -62,6 +78,7 @@ package final class SharedList: WholeStateObject {
             return .update {
                 self.items[index] = arguments[1]
                 self.itemsSize = size
+                self.blocks.changed(at: Int64(index))
             }
         case "__delitem__":
             try arguments.expect(1...1)
@@ -97,6 +114,7 @@ package final class SharedList: WholeStateObject {
             return .update {
                 self.items.insert(arguments[1], at: clamped)
                 self.itemsSize = size
+                self.blocks.changed(from: Int64(clamped))
             }
         case "pop":
             try arguments.expect(0...1)
@@ -126,19 +144,26 @@ package final class SharedList: WholeStateObject {
             return .read(.int(Int64(items.count { $0.pythonEquals(arguments[0]) })))
         case "reverse":
             try arguments.expect(0...0)
-            return .update { self.items.reverse() }
+            return .update {
+                self.items.reverse()
+                self.blocks.changed(from: 0)
+            }
         case "__reversed__":
             try arguments.expect(0...0)
             return .read(.array(items.reversed()))
         case "sort":
             try arguments.expect(0...1)
             let sorted = try sorted(descending: arguments.bool(0, default: false))
-            return .update { self.items = sorted }
+            return .update {
+                self.items = sorted
+                self.blocks.changed(from: 0)
+            }
         case "clear":
             try arguments.expect(0...0)
             return .update {
                 self.items.removeAll()
                 self.itemsSize = 0
+                self.blocks.changed(from: 0)
             }
         case "copy":
             try arguments.expect(0...0)
@@ -159,6 +184,7 @@ package final class SharedList: WholeStateObject {
             return .update {
                 self.items = result
                 self.itemsSize = size
+                self.blocks.changed(from: 0)
             }
         default:
             throw ManagerError(.notExposed, "list has no method \(method)")
@@ -169,6 +195,7 @@ package final class SharedList: WholeStateObject {
 
     private func remove(at index: Int) -> Value {
         let removed = items.remove(at: index)
+        blocks.changed(from: Int64(index))
         itemsSize -= removed.encodedSize
         return removed
     }

@@ -19,6 +19,11 @@ package final class SharedQueue: SharedObject {
     /// Items put and not yet marked done (JoinableQueue).
     package private(set) var unfinished = 0
 
+    /// The position of the first item: items keep theirs while queued, so a checkpoint writes
+    /// the blocks of items put and deletes those of items taken since the last (``ItemBlocks``).
+    private var head: Int64
+    private var blocks: ItemBlocks
+    /// `unfinished` changed since the last checkpoint (the items' changes are the blocks').
     private var changedSinceCheckpoint = false
     private let getters = WaiterQueue<Void>()
     private let putters = WaiterQueue<Value>()
@@ -26,12 +31,18 @@ package final class SharedQueue: SharedObject {
 
     package var hasParkedCalls: Bool { !getters.isEmpty || !putters.isEmpty || !joiners.isEmpty }
 
-    init(maxsize: Int, joinable: Bool, items: Deque<Value> = [], unfinished: Int = 0) {
+    /// - Parameters:
+    ///   - head: The position of the first item.
+    ///   - checkpointed: The items are what the checkpoint holds (restored from its blocks).
+    init(maxsize: Int, joinable: Bool, items: Deque<Value> = [], unfinished: Int = 0, head: Int64 = 0, checkpointed: Bool = false) {
         self.maxsize = maxsize
         self.joinable = joinable
         self.items = items
         itemsSize = items.reduce(0) { $0 + $1.encodedSize }
         self.unfinished = unfinished
+        self.head = head
+        blocks = ItemBlocks(written: checkpointed ? head..<head + Int64(items.count) : 0..<0)
+        changedSinceCheckpoint = !checkpointed
     }
 
     /// Python's `queue.Queue` has `task_done` and `join` too; a JoinableQueue differs only in name.
@@ -53,10 +64,21 @@ package final class SharedQueue: SharedObject {
                 return SharedQueue(maxsize: Int(try arguments.int(0, default: 0)), joinable: joinable)
             },
             restore: { state throws(ManagerError) in
-                guard case .whole(.map(let fields)) = state, case .int(let maxsize)? = fields["maxsize"],
-                      case .array(let items)? = fields["items"], case .int(let unfinished)? = fields["unfinished"]
-                else { throw ManagerError(.valueError, "a queue is restored from {maxsize, items, unfinished}") }
-                return SharedQueue(maxsize: Int(maxsize), joinable: joinable, items: Deque(items), unfinished: Int(unfinished))
+                switch state {
+                case .items(.map(let fields), let items, let first) where first >= 0 && fields["items"] == nil:
+                    guard case .int(let maxsize)? = fields["maxsize"], case .int(let unfinished)? = fields["unfinished"] else { break }
+                    return SharedQueue(
+                        maxsize: Int(maxsize), joinable: joinable, items: Deque(items), unfinished: Int(unfinished), head: first, checkpointed: true
+                    )
+                // A journal before schema 4, an export, the fuzzer: the whole queue.
+                case .whole(.map(let fields)):
+                    guard case .int(let maxsize)? = fields["maxsize"], case .array(let items)? = fields["items"],
+                          case .int(let unfinished)? = fields["unfinished"] else { break }
+                    return SharedQueue(maxsize: Int(maxsize), joinable: joinable, items: Deque(items), unfinished: Int(unfinished))
+                default:
+                    break
+                }
+                throw ManagerError(.valueError, "a queue is restored from {maxsize, unfinished} and its items, or {maxsize, items, unfinished}")
             }
         )
     }
@@ -79,10 +101,16 @@ package final class SharedQueue: SharedObject {
     }
 
     package func checkpointChanges(everything: Bool) -> CheckpointChanges? {
-        guard everything || changedSinceCheckpoint else { return nil }
-        changedSinceCheckpoint = false
-        return .whole(currentState)
+        defer { changedSinceCheckpoint = false }
+        let fields: Value = ["maxsize": .int(Int64(maxsize)), "unfinished": .int(Int64(unfinished))]
+        return blocks.changes(items, at: positions, state: fields, stateChanged: changedSinceCheckpoint, everything: everything)
+            .map(CheckpointChanges.blocks)
     }
+
+    package var blockRows: Int { ItemBlocks.blockCount(positions) }
+
+    /// The items' positions.
+    private var positions: Range<Int64> { head..<head + Int64(items.count) }
 
     package var currentState: Value {
         ["maxsize": .int(Int64(maxsize)), "items": .array(Array(items)), "unfinished": .int(Int64(unfinished))]
@@ -125,6 +153,7 @@ package final class SharedQueue: SharedObject {
 
     private func popFirst() -> Value? {
         guard let item = items.popFirst() else { return nil }
+        head += 1
         itemsSize -= item.encodedSize
         return item
     }
