@@ -145,6 +145,15 @@ let package = Package(
             swiftSettings: strictness
         ),
         .testTarget(
+            name: "PythonProtocolTests",
+            dependencies: [
+                "PythonProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strictness
+        ),
+        .testTarget(
             name: "DurableManagerTests",
             dependencies: [
                 "DurableManager",

@@ -62,6 +62,30 @@ struct PythonClientTests {
         await manager.stop()
     }
 
+    @Test func twoPythonProcessesShareALockAndAQueue() async throws {
+        guard let python = Self.pythonOrSkip() else { return }
+        let (manager, socket) = try await Self.startManager()
+        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "1"], captureStandardError: true)
+        #expect(await holder.nextLine() == "held", "\(holder.standardErrorText())")
+        try await Self.run(python, manager, socket, "wait-lock")
+        #expect(await holder.nextLine() == "ok hold-lock", "\(holder.standardErrorText())")
+        try await Self.run(python, manager, socket, "server-functions")
+        await manager.stop()
+    }
+
+    /// CPython's own manager keeps a dead client's lock forever; here its connection's session
+    /// ends after the grace period and the lock goes to the next caller.
+    @Test func aKilledPythonProcessLetsItsLockGo() async throws {
+        guard let python = Self.pythonOrSkip() else { return }
+        let (manager, socket) = try await Self.startManager()
+        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "600"], captureStandardError: true)
+        #expect(await holder.nextLine() == "held", "\(holder.standardErrorText())")
+        holder.signal(SIGKILL)
+        _ = await holder.waitForExit()
+        try await Self.run(python, manager, socket, "acquire-lock")
+        await manager.stop()
+    }
+
     @Test func aPythonAndASwiftClientShareANamedDict() async throws {
         guard let python = Self.pythonOrSkip() else { return }
         let (manager, socket) = try await Self.startManager()
@@ -119,6 +143,9 @@ struct PythonClientTests {
         let ready = String("\(try manager.tcpAddress())".dropFirst("tcp:".count))
         try await Self.run(python, manager, ready, "named-write", "over", "tcp")
         try await Self.run(python, manager, ready, "named-read", "over", "tcp")
+        // CPython's `shutdown` server function stops the manager cleanly.
+        try await Self.run(python, manager, ready, "shutdown")
+        #expect(await manager.process.waitForExit() == 0)
         await manager.stop()
     }
 }

@@ -193,6 +193,47 @@ def two_threads(m):
     lock.release()
 
 
+def hold_lock(m, seconds):
+    """Takes the named lock "printer", says so, holds it, then hands a job over the named queue."""
+    lock = m.named_Lock("printer")
+    assert lock.acquire(timeout=10)
+    print("held", flush=True)
+    import time
+    time.sleep(float(seconds))
+    m.named_Queue("handoff").put("from the holder")
+    lock.release()
+
+
+def wait_lock(m):
+    """In another process: the lock is held, then handed over with the queue item."""
+    lock = m.named_Lock("printer")
+    assert lock.acquire(timeout=0.1) is False, "the other process holds the lock"
+    assert m.named_Queue("handoff").get(timeout=20) == "from the holder"
+    assert lock.acquire(timeout=20) is True
+    lock.release()
+
+
+def acquire_lock(m):
+    """The named lock can be taken: its holder died and its session ended."""
+    assert m.named_Lock("printer").acquire(timeout=20) is True
+
+
+def server_functions(m, addr, key):
+    from multiprocessing.managers import dispatch
+    assert m._number_of_objects() >= 0
+    d = m.dict(x=1)
+    assert "dict" in m._debug_info()
+    conn = connection.Client(addr, authkey=key)
+    assert "__getitem__" in dispatch(conn, None, "get_methods", (d._token,))
+    conn.close()
+
+
+def shutdown(addr, key):
+    from multiprocessing.managers import dispatch
+    conn = connection.Client(addr, authkey=key)
+    assert dispatch(conn, None, "shutdown") is None
+
+
 def named_write(m, key, value):
     status = m.named_dict("status")
     status[key] = value
@@ -228,6 +269,11 @@ def hostile(addr, key):
     assert kind == "#ERROR", (kind, result)
     conn.close()
     assert not os.path.exists(marker), "the hostile pickle ran"
+
+    # A frame cut short by a client that goes away: nothing happens.
+    cut = connection.Client(addr, authkey=key)
+    cut._send(struct.pack("!i", 100) + b"\x80\x04 only ten")
+    cut.close()
 
     # An oversized frame announced: the manager closes that connection.
     raw = connection.Client(addr, authkey=key)
@@ -287,6 +333,16 @@ if __name__ == "__main__":
         named_write(connect(sys_addr, sys_key), *args)
     elif scenario == "named-read":
         named_read(connect(sys_addr, sys_key), *args)
+    elif scenario == "hold-lock":
+        hold_lock(connect(sys_addr, sys_key), *args)
+    elif scenario == "wait-lock":
+        wait_lock(connect(sys_addr, sys_key))
+    elif scenario == "acquire-lock":
+        acquire_lock(connect(sys_addr, sys_key))
+    elif scenario == "server-functions":
+        server_functions(connect(sys_addr, sys_key), sys_addr, sys_key)
+    elif scenario == "shutdown":
+        shutdown(sys_addr, sys_key)
     elif scenario == "hostile":
         hostile(sys_addr, sys_key)
     elif scenario == "wrong-authkey":
