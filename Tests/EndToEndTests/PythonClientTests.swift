@@ -65,7 +65,7 @@ struct PythonClientTests {
     @Test func twoPythonProcessesShareALockAndAQueue() async throws {
         guard let python = Self.pythonOrSkip() else { return }
         let (manager, socket) = try await Self.startManager()
-        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "1"], captureStandardError: true)
+        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "until-asked"], captureStandardError: true)
         #expect(await holder.nextLine() == "held", "\(holder.standardErrorText())")
         try await Self.run(python, manager, socket, "wait-lock")
         #expect(await holder.nextLine() == "ok hold-lock", "\(holder.standardErrorText())")
@@ -78,7 +78,7 @@ struct PythonClientTests {
     @Test func aKilledPythonProcessLetsItsLockGo() async throws {
         guard let python = Self.pythonOrSkip() else { return }
         let (manager, socket) = try await Self.startManager()
-        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "600"], captureStandardError: true)
+        let holder = try ChildProcess(python, [Self.script, socket, manager.authkeyPath, "hold-lock", "forever"], captureStandardError: true)
         #expect(await holder.nextLine() == "held", "\(holder.standardErrorText())")
         holder.signal(SIGKILL)
         _ = await holder.waitForExit()

@@ -182,34 +182,38 @@ def two_threads(m):
 
     def other():
         results.append(lock.acquire(timeout=0.2))
-        results.append(q.get(timeout=5))
+        results.append(q.get(timeout=30))
 
     thread = threading.Thread(target=other)
     thread.start()
     thread.join(0.5)
     q.put("hello")
-    thread.join(5)
+    thread.join(30)
     assert results == [False, "hello"], results
     lock.release()
 
 
-def hold_lock(m, seconds):
-    """Takes the named lock "printer", says so, holds it, then hands a job over the named queue."""
+def hold_lock(m, mode):
+    """Takes the named lock "printer" and says so; then holds it forever ("forever"), or until
+    the other process asks on the queue "ask", and hands it a job over "handoff" as it releases."""
     lock = m.named_Lock("printer")
     assert lock.acquire(timeout=10)
     print("held", flush=True)
-    import time
-    time.sleep(float(seconds))
+    if mode == "forever":
+        import time
+        time.sleep(600)
+    assert m.named_Queue("ask").get(timeout=60) == "your turn?"
     m.named_Queue("handoff").put("from the holder")
     lock.release()
 
 
 def wait_lock(m):
-    """In another process: the lock is held, then handed over with the queue item."""
+    """In another process: the lock is held; asked, its holder hands it over with a queue item."""
     lock = m.named_Lock("printer")
     assert lock.acquire(timeout=0.1) is False, "the other process holds the lock"
-    assert m.named_Queue("handoff").get(timeout=20) == "from the holder"
-    assert lock.acquire(timeout=20) is True
+    m.named_Queue("ask").put("your turn?")
+    assert m.named_Queue("handoff").get(timeout=60) == "from the holder"
+    assert lock.acquire(timeout=60) is True
     lock.release()
 
 
