@@ -43,12 +43,24 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        // CPython's multiprocessing protocol: its frames, its authkey handshake, and a pickle
+        // reader that reads data only (never runs anything) with the writer of the replies.
+        .target(
+            name: "PythonProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictness
+        ),
         // The system's SQLite (libsqlite3-dev): the journal uses its C API directly.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "DurableManager",
             dependencies: [
                 "DurableWire",
+                // The listener for CPython's multiprocessing clients (--listen-python).
+                "PythonProtocol",
                 "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,6 +145,15 @@ let package = Package(
             swiftSettings: strictness
         ),
         .testTarget(
+            name: "PythonProtocolTests",
+            dependencies: [
+                "PythonProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strictness
+        ),
+        .testTarget(
             name: "DurableManagerTests",
             dependencies: [
                 "DurableManager",
@@ -161,6 +182,7 @@ let package = Package(
             name: "durable-fuzzer",
             dependencies: [
                 "DurableManager",
+                "PythonProtocol",
                 "DurableWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -183,6 +205,8 @@ let package = Package(
                 "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // CPython client scripts that PythonClientTests runs with the machine's python3.
+            exclude: ["Python"],
             swiftSettings: strictness
         ),
     ]

@@ -2,6 +2,7 @@
 # Coverage-guided fuzzing (libFuzzer) of the manager's decoders:
 #   wire     frames from a peer, before and after login, through decoding and dispatch
 #   journal  values as the journal holds them, through restore, replay and checkpoint
+#   pickle   a CPython peer's pickles through the data-only reader, and back through the writer
 #
 #   scripts/fuzz.sh wire                 # 10 million runs (RUNS=...), corpus in Fuzz/corpus/wire
 #   RUNS=-1 scripts/fuzz.sh journal      # until stopped
@@ -12,7 +13,7 @@
 # Not part of CI: it runs for as long as it is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target="${1:?usage: scripts/fuzz.sh wire|journal [libFuzzer flags]}"
+target="${1:?usage: scripts/fuzz.sh wire|journal|pickle [libFuzzer flags]}"
 shift
 # lld: gold fails on libFuzzer's objects ("internal error in format_file_lineno").
 swift build -c release --scratch-path .build-fuzz --product durable-fuzzer \

@@ -26,6 +26,7 @@ public struct ServeCommand: AsyncParsableCommand {
               durablectl serve --listen unix:/tmp/jobs.sock --listen tcp:127.0.0.1:50000
               durablectl serve --listen tcp:0.0.0.0:50000 --authkey-file /etc/jobs/authkey
               durablectl serve --listen tcp:0.0.0.0:50000 --tls-cert manager.pem --tls-key manager.key
+              durablectl serve --listen-python unix:/tmp/python.sock
 
             TLS (--tls-cert, --tls-key) protects the TCP listeners; Unix sockets stay plain, \
             protected by their file's permissions. Plain TCP on an address other hosts can reach \
@@ -37,6 +38,11 @@ public struct ServeCommand: AsyncParsableCommand {
         "Where to listen: unix:PATH or tcp:HOST:PORT; repeat for several. (default: manager.sock in the state folder)",
         valueName: "address"))
     var addresses: [String] = []
+
+    @Option(name: .customLong("listen-python"), help: ArgumentHelp(
+        "Also listen for CPython's multiprocessing clients (SyncManager(address=..., authkey=<the authkey file's bytes>).connect()): unix:PATH or tcp:HOST:PORT; repeat for several. Plain, even on TCP.",
+        valueName: "address"))
+    var pythonAddresses: [String] = []
 
     @Option(help: ArgumentHelp(
         "The authkey file; created with 32 random bytes and mode 0600 when missing. (default: authkey in the state folder)",
@@ -119,6 +125,13 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         }
         try validateTLS(listensOnTCP: listensOnTCP)
+        for address in pythonAddresses {
+            do {
+                _ = try ManagerAddress(parsing: address)
+            } catch {
+                throw ValidationError("--listen-python \(address): \(error)")
+            }
+        }
     }
 
     /// TLS options come as a set and protect a TCP listener; their files are read here, so a
@@ -182,6 +195,10 @@ public struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(65)
         }
         var configuration = ManagerServer.Configuration(addresses: addresses, authkey: authkey)
+        configuration.pythonAddresses = try pythonAddresses.map { try ManagerAddress(parsing: $0) }
+        for address in configuration.pythonAddresses {
+            if case .unix(let path) = address.kind { try StateFolder.createParentFolders(of: path) }
+        }
         configuration.types = types
         configuration.tls = try tlsSettings()
         let mode = Durability(name: durability) ?? .normal

@@ -1,5 +1,6 @@
 // The manager's fuzz targets, one binary: `FUZZ_TARGET=wire` (frames from a peer, through
-// decoding and dispatch) or `FUZZ_TARGET=journal` (journal values through restore and replay).
+// decoding and dispatch), `FUZZ_TARGET=journal` (journal values through restore and replay) or
+// `FUZZ_TARGET=pickle` (a CPython peer's pickles through the data-only reader and back).
 //
 // scripts/fuzz.sh builds it for libFuzzer (`-sanitize=fuzzer -D FUZZING`) and runs it. A normal
 // build makes a replayer instead, so the targets compile in CI and a crash can be rerun:
@@ -9,12 +10,13 @@
 import Foundation
 
 enum FuzzTarget: String, CaseIterable {
-    case wire, journal
+    case wire, journal, pickle
 
     var run: ([UInt8]) -> Void {
         switch self {
         case .wire: WireFuzzer.run
         case .journal: JournalFuzzer.run
+        case .pickle: PickleFuzzer.run
         }
     }
 
@@ -22,6 +24,7 @@ enum FuzzTarget: String, CaseIterable {
         switch self {
         case .wire: WireFuzzer.seeds
         case .journal: JournalFuzzer.seeds
+        case .pickle: PickleFuzzer.seeds
         }
     }
 }

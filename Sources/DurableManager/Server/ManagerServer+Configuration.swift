@@ -37,6 +37,10 @@ extension ManagerServer {
 
         /// Where to listen; at least one.
         public var addresses: [ManagerAddress]
+        /// Where to listen for CPython's `multiprocessing.managers` clients
+        /// (`SyncManager(address=..., authkey=...).connect()`), beside ``addresses``; they share
+        /// the same objects and journal. Plain on TCP too: CPython's protocol has no TLS.
+        public var pythonAddresses: [ManagerAddress] = []
         /// TLS for every TCP address (Unix sockets stay plain); at least one address must be
         /// TCP. Nil serves TCP in clear, which the manager warns about at start for an address
         /// other hosts can reach.

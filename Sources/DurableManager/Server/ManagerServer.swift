@@ -176,6 +176,12 @@ public struct ManagerServer: Service, CustomStringConvertible {
                     )
                 }
             }
+            for listener in try await Self.bindPythonListeners(
+                configuration, store: store, throttle: throttle, connections: connections, full: full, on: loop, logger: logger
+            ) {
+                listeners.append(listener.channel)
+                bound.append(listener.address)
+            }
         } catch {
             for listener in listeners { try? await listener.close() }
             throw error
@@ -191,7 +197,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         }
         for listener in listeners { try? await listener.close() }
         await connections.closeAll()
-        for address in configuration.addresses { Listener.removeSocketFile(for: address) }
+        for address in configuration.addresses + configuration.pythonAddresses { Listener.removeSocketFile(for: address) }
         if let journalFile {
             // The clean stop: everything is checkpointed, so the next start replays nothing.
             let checkpointed: Bool
