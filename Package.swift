@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "DurableManager",
                 "DurableWire",
+                "PythonProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

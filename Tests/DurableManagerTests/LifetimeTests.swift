@@ -8,6 +8,25 @@ import Testing
 struct LifetimeTests {
     // MARK: References
 
+    @Test func aReferenceToNoObjectOrAsAnotherTypeIsRefusedAndNothingIsStored() throws {
+        let harness = ManagerHarness()
+        let client = try harness.connect()
+        let dict = try client.create("dict")
+        let list = try client.create("list")
+        // An id of the next run, which a restart would give to some new object.
+        let future = ObjectReference(id: (harness.store.epoch + 1) << ObjectReference.epochShift | 1, typeID: "dict")
+        #expect(try client.errorCode(dict, "__setitem__", ["k", .reference(future)]) == .unknownObject)
+        #expect(try client.errorCode(dict, "__setitem__", ["k", .array([.reference(ObjectReference(id: list.id, typeID: "dict"))])]) == .typeMismatch)
+        guard case .failure(let refused) = try client.call(0, "create", ["list", .null, [[.reference(future)]]]) else {
+            Issue.record("a list holding a forged reference was created")
+            return
+        }
+        #expect(refused.code == .unknownObject)
+        #expect(try client.call(dict, "__len__").get() == 0)
+        // A real one is stored.
+        #expect(try client.call(dict, "__setitem__", ["k", .reference(list)]).get() == .null)
+    }
+
     @Test func anAnonymousObjectIsDroppedWhenItsLastProxyIsReleasedAndTheSweepRuns() throws {
         let harness = ManagerHarness()
         let client = try harness.connect()

@@ -8,9 +8,9 @@ import Testing
 @Suite(.serialized)
 struct ReconnectTests {
     @Test func proxiesKeepWorkingAfterTheManagerIsKilledAndRestarted() async throws {
-        // The client's reconnect pauses grow to a second while the manager is down: a grace
-        // period of a few seconds lets it come back in time on a loaded machine too.
-        let manager = try await ManagerFixture.start(extraArguments: ["--session-grace", "3"])
+        // The client's reconnect pauses grow to a second while the manager is down, and CI runs
+        // many suites at once: a grace period of ten seconds lets it come back in time there too.
+        let manager = try await ManagerFixture.start(extraArguments: ["--session-grace", "10"])
         let client = try await manager.connect()
         let status: DictProxy<String, Int> = try await client.dict("status")
         try await status.set("a", 1)
@@ -28,7 +28,7 @@ struct ReconnectTests {
         #expect(try await status.items().map(\.key) == ["a", "b"])
         #expect(client.connection.epoch > epoch)
         // Past the restart's grace period the anonymous list is still referenced.
-        try await Task.sleep(for: .seconds(3.5))
+        try await Task.sleep(for: .seconds(10.5))
         #expect(try await scratch.copy() == ["x"])
         // A named lock, which the restart lost, is opened again by its name; an anonymous one,
         // which nothing names, is lost.

@@ -100,6 +100,7 @@ package final class ObjectStore {
         let arguments = Arguments(method: request.method, values: request.arguments, maxValueSize: maxValueSize)
         let entry: Entry?
         do throws(ManagerError) {
+            try checkReferences(in: request.arguments)
             entry = request.target == 0 ? nil : try self.entry(for: request.target)
         } catch {
             link.send(.reply(id: request.id, result: .failure(error)))
@@ -154,6 +155,33 @@ package final class ObjectStore {
             )
         }
         throw ManagerError(.unknownObject, "no object #\(id) in this manager (it was never created, or was released)")
+    }
+
+    /// Refuses a reference that names no object of this run, or names one as another type: a
+    /// client must not store a forged reference, which would keep nothing alive and would name
+    /// whatever object a later run gives that id.
+    /// - Throws: `UnknownObject`, `LostInRestart` or `TypeMismatch`, naming the reference.
+    func checkReferences(in values: [Value]) throws(ManagerError) {
+        for value in values { try checkReferences(in: value) }
+    }
+
+    private func checkReferences(in value: Value) throws(ManagerError) {
+        switch value {
+        case .reference(let reference):
+            let found = try entry(for: reference.id)
+            guard found.type.typeID == reference.typeID else {
+                throw ManagerError(.typeMismatch, "the reference to object #\(reference.id) says \(reference.typeID), but that object is a \(found.type.typeID)")
+            }
+        case .array(let items):
+            for item in items { try checkReferences(in: item) }
+        case .map(let entries):
+            for (key, item) in entries {
+                try checkReferences(in: key)
+                try checkReferences(in: item)
+            }
+        case .null, .bool, .int, .double, .string, .bytes:
+            break
+        }
     }
 
     /// Creates an object of a registered type, or opens the one already bound to `name`.

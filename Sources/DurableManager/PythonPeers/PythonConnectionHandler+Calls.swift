@@ -13,6 +13,12 @@ extension PythonConnectionHandler {
                 try iteratorCall(context, ident, request)
                 return
             }
+            if ident.hasPrefix("iterator-") {
+                throw ManagerError(
+                    .unknownObject,
+                    "the iterator \(ident) expired: the manager keeps the newest \(PythonPeers.maxIterators) iterators (\(PythonPeers.maxIteratorKeys) keys in all); iterate again"
+                )
+            }
             let id = try objectID(ident)
             let typeID = try store.entry(for: id).type.typeID
             let (method, arguments, shape) = try translate(request, typeID: typeID)
@@ -69,11 +75,12 @@ extension PythonConnectionHandler {
         default:
             break
         }
-        var arguments = try positional.map { (value) throws(ManagerError) -> Value in try PythonValues.value(value) }
-        if typeID == "dict", method == "update", !request.keywords.isEmpty {
-            arguments = [try mergedMap(arguments.first, request.keywords)]
+        let converted = try PythonValues.arguments(positional, request.keywords)
+        var arguments = converted.positional
+        if typeID == "dict", method == "update", !converted.keywords.isEmpty {
+            arguments = [try mergedMap(arguments.first, converted.keywords)]
         } else {
-            arguments = try PythonMethods.arguments(arguments, keywords: try keywordValues(request.keywords), typeID: typeID, method: method)
+            arguments = try PythonMethods.arguments(arguments, keywords: converted.keywords, typeID: typeID, method: method)
         }
         return (method, arguments, shape)
     }

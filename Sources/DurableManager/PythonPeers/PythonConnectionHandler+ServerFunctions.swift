@@ -126,27 +126,23 @@ extension PythonConnectionHandler {
         default:
             break
         }
-        var arguments = try positional.map { (value) throws(ManagerError) -> Value in try PythonValues.value(value) }
-        if typeID == "dict" || typeID == "Namespace", !keywords.isEmpty {
+        let converted = try PythonValues.arguments(positional, keywords)
+        var arguments = converted.positional
+        if typeID == "dict" || typeID == "Namespace", !converted.keywords.isEmpty {
             // dict(a=1), dict({...}, b=2), Namespace(x=1): one map of everything.
-            arguments = [try mergedMap(arguments.first, keywords)]
+            arguments = [try mergedMap(arguments.first, converted.keywords)]
         } else {
-            arguments = try PythonMethods.arguments(
-                arguments, keywords: try keywordValues(keywords), typeID: typeID, method: "create"
-            )
+            arguments = try PythonMethods.arguments(arguments, keywords: converted.keywords, typeID: typeID, method: "create")
         }
+        try store.checkReferences(in: arguments)
         let reference = try store.create(typeID: typeID, name: name, arguments: arguments)
         peers.referenceSession.noteReturned(.success(.reference(reference)))
         let exposed = PythonMethods.exposed(typeID, registry: store.registry)
         return .tuple([.string(PythonValues.ident(reference.id)), .tuple(exposed.map(PickleValue.string))])
     }
 
-    func keywordValues(_ keywords: [(String, PickleValue)]) throws(ManagerError) -> [(String, Value)] {
-        try keywords.map { (pair) throws(ManagerError) -> (String, Value) in (pair.0, try PythonValues.value(pair.1)) }
-    }
-
     /// A map from an optional first argument (a map, or a list of pairs) and keyword arguments.
-    func mergedMap(_ first: Value?, _ keywords: [(String, PickleValue)]) throws(ManagerError) -> Value {
+    func mergedMap(_ first: Value?, _ keywords: [(String, Value)]) throws(ManagerError) -> Value {
         var map: [(Value, Value)] = []
         switch first {
         case nil, .null?: break
@@ -160,7 +156,7 @@ extension PythonConnectionHandler {
             }
         case let other?: throw .wrongType(method: "dict", expected: "a mapping", got: other)
         }
-        for (key, value) in try keywordValues(keywords) { map.append((.string(key), value)) }
+        for (key, value) in keywords { map.append((.string(key), value)) }
         return .map(OrderedDictionary(map, uniquingKeysWith: { $1 }))
     }
 }

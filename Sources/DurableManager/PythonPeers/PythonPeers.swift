@@ -1,5 +1,6 @@
 import DurableWire
 import Logging
+import OrderedCollections
 import NIOCore
 import PythonProtocol
 
@@ -20,9 +21,14 @@ final class PythonPeers {
     let logger: Logger
     /// Holds CPython's reference counts: `create` and `incref` add one, `decref` takes one.
     let referenceSession: Session
-    /// Dict iterators handed out by `__iter__`, by ident, with their reference counts: they live
-    /// in memory only, as in CPython's server.
-    var iterators: [String: (keys: [Value], position: Int, references: Int)] = [:]
+    /// Dict iterators handed out by `__iter__`, by ident, oldest first, with their reference
+    /// counts: they live in memory only, as in CPython's server.
+    var iterators: OrderedDictionary<String, (keys: [Value], position: Int, references: Int)> = [:]
+    /// What the iterators may hold: a client that makes iterators and never decrefs them (or
+    /// dies first) must not grow the manager without end, so past these the oldest goes, and
+    /// its next `__next__` is told it expired.
+    static let maxIterators = 1024
+    static let maxIteratorKeys = 4_000_000
     private var nextIterator = 1
     private var nextConnection = 1
 
@@ -47,6 +53,10 @@ final class PythonPeers {
         defer { nextIterator += 1 }
         let ident = "iterator-\(nextIterator)"
         iterators[ident] = (keys, 0, 1)
+        var held = iterators.values.reduce(0) { $0 + $1.keys.count }
+        while iterators.count > 1, iterators.count > Self.maxIterators || held > Self.maxIteratorKeys {
+            held -= iterators.removeFirst().value.keys.count
+        }
         return ident
     }
 }

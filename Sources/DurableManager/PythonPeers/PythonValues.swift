@@ -11,8 +11,35 @@ enum PythonValues {
     /// The most ints a `range` argument expands to: `m.list(range(10))` is common, a range of a
     /// billion is a mistake the manager should not allocate for.
     static let maxRangeCount: Int64 = 1_000_000
+    /// The most values one request's arguments expand to. A pickle's memo lets a few bytes
+    /// name one value many times (a `range` of a million ints, a hundred times), so the cost is
+    /// counted on what the conversion makes, not on the pickle's size.
+    static let maxValuesPerRequest = 2_000_000
 
-    static func value(_ pickle: PickleValue) throws(ManagerError) -> Value {
+    /// The values of one request's positional and keyword arguments, under one budget.
+    /// - Throws: `MemoryError` past ``maxValuesPerRequest`` values, and what ``value(_:budget:)``
+    ///   throws.
+    static func arguments(
+        _ positional: [PickleValue], _ keywords: [(String, PickleValue)]
+    ) throws(ManagerError) -> (positional: [Value], keywords: [(String, Value)]) {
+        var budget = maxValuesPerRequest
+        var values: [Value] = []
+        for item in positional { values.append(try value(item, budget: &budget)) }
+        var named: [(String, Value)] = []
+        for (name, item) in keywords { named.append((name, try value(item, budget: &budget))) }
+        return (values, named)
+    }
+
+    /// Takes `count` values from `budget`, or throws when it has not that many left.
+    private static func charge(_ count: Int64, against budget: inout Int) throws(ManagerError) {
+        guard count <= Int64(budget) else {
+            throw ManagerError(.memoryError, "the arguments expand to over \(maxValuesPerRequest) values (a range or a value the pickle names many times); send less at once")
+        }
+        budget -= Int(count)
+    }
+
+    static func value(_ pickle: PickleValue, budget: inout Int) throws(ManagerError) -> Value {
+        try charge(1, against: &budget)
         switch pickle {
         case .none: return .null
         case .bool(let flag): return .bool(flag)
@@ -21,19 +48,23 @@ enum PythonValues {
         case .string(let text): return .string(text)
         case .bytes(let raw): return .bytes(raw)
         case .tuple(let items), .list(let items), .set(let items):
-            return .array(try items.map { (item) throws(ManagerError) -> Value in try value(item) })
+            var values: [Value] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try value(item, budget: &budget)) }
+            return .array(values)
         case .dict(let entries):
             var map = OrderedDictionary<Value, Value>()
-            for entry in entries { map[try value(entry.key)] = try value(entry.value) }
+            for entry in entries { map[try value(entry.key, budget: &budget)] = try value(entry.value, budget: &budget) }
             return .map(map)
         case .range(let start, let stop, let step):
-            let (span, overflow) = stop.subtractingReportingOverflow(start)
-            // Same sign: ceil(span / step) ints; a span against the step's direction is empty.
-            let count = overflow ? Int64.max : span.signum() != step.signum() ? 0 : span / step + (span % step == 0 ? 0 : 1)
+            let count = try rangeCount(start: start, stop: stop, step: step)
             guard count <= maxRangeCount else {
                 throw ManagerError(.memoryError, "range of \(count) ints: this manager expands a range argument of at most \(maxRangeCount)")
             }
-            return .array((0..<count).map { Value.int(start + $0 * step) })
+            try charge(Int64(count), against: &budget)
+            // Every item lies between start and stop, so wrapping arithmetic gives it exactly
+            // even where `i * step` alone would not fit in 64 bits.
+            return .array((0..<UInt64(count)).map { Value.int(start &+ Int64(bitPattern: $0 &* UInt64(bitPattern: step))) })
         case .slice:
             throw ManagerError(.wrongType, "a slice is only understood as the index of a list's __getitem__")
         case .token(let token):
@@ -43,6 +74,17 @@ enum PythonValues {
         case .exception(let module, let name, _):
             throw ManagerError(.wrongType, "an exception (\(module).\(name)) is not a value")
         }
+    }
+
+    /// How many ints `range(start, stop, step)` holds, computed on magnitudes so that no
+    /// pair of 64-bit ends can overflow it (`range(1, -2**63 + 1, -1)` holds 2^63 - 1).
+    static func rangeCount(start: Int64, stop: Int64, step: Int64) throws(ManagerError) -> UInt64 {
+        guard step != 0 else { throw ManagerError(.valueError, "range() arg 3 must not be zero") }
+        let forward = step > 0
+        guard forward ? start < stop : start > stop else { return 0 }
+        // The distance between two Int64s always fits in a UInt64.
+        let span = forward ? UInt64(bitPattern: stop &- start) : UInt64(bitPattern: start &- stop)
+        return (span - 1) / step.magnitude + 1
     }
 
     static func reference(_ token: PythonToken) throws(ManagerError) -> ObjectReference {

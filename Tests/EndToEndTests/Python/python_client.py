@@ -274,6 +274,24 @@ def hostile(addr, key):
     conn.close()
     assert not os.path.exists(marker), "the hostile pickle ran"
 
+    # A range whose ends are 2**63 apart once trapped in the count's division; a range the
+    # pickle names many times (its memo) once expanded 20 million ints on the manager's loop.
+    import time
+    conn = connection.Client(addr, authkey=key)
+    conn.send(("0", "create", ("list", range(1, -2**63 + 1, -1)), {}))
+    kind, result = conn.recv()
+    # A server function's failure comes back as CPython's server sends it: a traceback.
+    assert kind == "#TRACEBACK" and "MemoryError" in result, (kind, result)
+    many = range(10**6)
+    started = time.monotonic()
+    conn.send(("0", "create", ("list", [many] * 20), {}))
+    kind, result = conn.recv()
+    assert kind == "#TRACEBACK" and "expand" in result, (kind, result)
+    assert time.monotonic() - started < 5, "the refusal took the manager seconds"
+    conn.send((None, "dummy", (), {}))
+    assert conn.recv() == ("#RETURN", None)
+    conn.close()
+
     # A frame cut short by a client that goes away: nothing happens.
     cut = connection.Client(addr, authkey=key)
     cut._send(struct.pack("!i", 100) + b"\x80\x04 only ten")
@@ -294,6 +312,16 @@ def hostile(addr, key):
     m = connect(addr, key)
     d = m.dict(still="served")
     assert d["still"] == "served"
+
+    # Iterators a client keeps (or never decrefs) are bounded: past 1024, the oldest expires,
+    # and says so, instead of the manager's memory growing without end.
+    kept = [iter(d) for _ in range(1030)]
+    assert next(kept[-1]) == "still"
+    try:
+        next(kept[0])
+        raise AssertionError("the oldest of 1030 iterators was kept")
+    except Exception as error:
+        assert "expired" in str(error), error
 
 
 def wrong_authkey(addr, key):
