@@ -39,7 +39,7 @@ struct DashboardAPI: Sendable {
             return json(.array(Array(state.snapshot.records.suffix(max(0, min(limit, DashboardSnapshot.recordsKept))))))
         }
         router.get("/api/queues") { _, _ in json(Self.queues(state.snapshot.queueDepths)) }
-        router.get("/api/events") { _, _ in events() }
+        router.get("/api/events") { request, _ in events(request) }
     }
 
     private func file(_ name: String, type: String) -> Response {
@@ -152,22 +152,30 @@ struct DashboardAPI: Sendable {
         }
     }
 
-    /// Server-sent events: every new journal record as `event: record`, and the manager's
-    /// state as `event: state` at each poll, until the client leaves or the server stops.
-    private func events() -> Response {
+    /// Server-sent events: every new journal record as `event: record` (with its seq as the
+    /// event id), and the manager's state as `event: state` at each poll.
+    ///
+    /// A stream lasts ``streamLength`` and then ends with `retry: 1000`: the browser's
+    /// EventSource reconnects a second later with `Last-Event-ID` and misses nothing. A stream
+    /// that never ended would hold a server task per tab forever and stall headless browsers,
+    /// which wait for pending requests before they render.
+    private func events(_ request: Request) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"
         let state = self.state
+        let resumeAfter = request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) } ?? -1
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var lastSeq: Int64 = -1
+            var lastSeq = resumeAfter
             var lastPoll = 0.0
-            while !state.isStopping && !Task.isCancelled {
+            let end = ContinuousClock.now + Self.streamLength
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            while !state.isStopping && !Task.isCancelled && ContinuousClock.now < end {
                 let snapshot = state.snapshot
                 var text = ""
                 for record in snapshot.records {
                     guard let seq = record[field: "seq"]?.intValue, seq > lastSeq else { continue }
-                    text += "event: record\ndata: \(record.jsonText())\n\n"
+                    text += "event: record\nid: \(seq)\ndata: \(record.jsonText())\n\n"
                     lastSeq = seq
                 }
                 if snapshot.polledAt != lastPoll {
@@ -181,4 +189,7 @@ struct DashboardAPI: Sendable {
             try await writer.finish(nil)
         })
     }
+
+    /// How long one event stream lasts before the browser reconnects.
+    static let streamLength: Duration = .seconds(2)
 }

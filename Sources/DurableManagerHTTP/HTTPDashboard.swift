@@ -1,4 +1,4 @@
-public import DurableManager
+import DurableManager
 public import DurableWire
 import Foundation
 import Hummingbird

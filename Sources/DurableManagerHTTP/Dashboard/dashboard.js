@@ -153,7 +153,11 @@ function listen() {
   const badge = document.getElementById("journal-live");
   events.addEventListener("record", (event) => addRecord(JSON.parse(event.data), true));
   events.addEventListener("open", () => { badge.textContent = "live"; badge.classList.remove("off"); });
-  events.addEventListener("error", () => { badge.textContent = "reconnecting"; badge.classList.add("off"); });
+  // Each stream ends after a few seconds and EventSource reconnects by itself: only a closed
+  // source is worth saying.
+  events.addEventListener("error", () => {
+    if (events.readyState === EventSource.CLOSED) { badge.textContent = "disconnected"; badge.classList.add("off"); }
+  });
 }
 
 document.getElementById("contents-prev").addEventListener("click", () => { contentsOffset = Math.max(0, contentsOffset - pageSize); showContents(); });
