@@ -60,6 +60,8 @@ struct DashboardAPI: Sendable {
     private func info(_ snapshot: DashboardSnapshot) -> Value {
         var fields: OrderedDictionary<Value, Value> = [:]
         if case .map(let ping) = snapshot.info { fields = ping }
+        // `ping` counts the dashboard's own session; the page lists the operator's.
+        if snapshot.reachable { fields["sessions"] = .int(Int64(snapshot.sessions.count)) }
         fields["reachable"] = .bool(snapshot.reachable)
         fields["polledAt"] = .double(snapshot.polledAt)
         fields["error"] = snapshot.lastError.map(Value.string) ?? .null
