@@ -30,8 +30,9 @@ public struct HTTPDashboard: Service {
         public var port: Int
         /// Lets `host` be an address other machines reach (plain HTTP: logged as a warning).
         public var allowRemote = false
-        /// The manager the poller asks, and its authkey.
+        /// The manager the poller asks: a Unix socket, so that no TLS needs setting up.
         public var managerAddress: ManagerAddress
+        /// The manager's authkey, with which the poller logs in like any client.
         public var authkey: Authkey
         /// The journal whose newest records the page shows; nil without a journal.
         public var journalPath: String?
@@ -43,6 +44,12 @@ public struct HTTPDashboard: Service {
         public var onListening: @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
 
         /// The settings with defaults for the rest.
+        /// - Parameters:
+        ///   - host: The host to bind, such as `127.0.0.1`.
+        ///   - port: The port; 0 picks a free one.
+        ///   - managerAddress: The manager the poller asks.
+        ///   - authkey: The manager's authkey.
+        ///   - token: The bearer token, or nil for none (loopback only).
         public init(host: String, port: Int, managerAddress: ManagerAddress, authkey: Authkey, token: String?) {
             self.host = host
             self.port = port
@@ -85,6 +92,8 @@ public struct HTTPDashboard: Service {
     }()
 
     /// Serves until graceful shutdown; open event streams end with it.
+    /// - Throws: ``HTTPDashboardError`` when the page's files are missing; the server's own
+    ///   errors, such as a port already in use.
     public func run() async throws {
         let registry = Self.registry
         if !Self.isLoopback(configuration.host) {
