@@ -12,6 +12,7 @@ final class DashboardMetrics: Sendable {
         var totals: [String: Int64] = [:]
         var objectTypes: Set<String> = []
         var queues: Set<String> = []
+        var calls: [String: Int64] = [:]
     }
 
     private let seen = Mutex(Seen())
@@ -24,6 +25,42 @@ final class DashboardMetrics: Sendable {
         ("walCheckpoints", "durablemanager_journal_wal_checkpoints_total"),
         ("checkpoints", "durablemanager_checkpoints_total"),
     ]
+
+    /// The manager's `callStatistics` reply: `durablemanager_calls_total{type,method,outcome}` goes
+    /// up by the change in each running count; each latency since the last poll goes into the
+    /// `durablemanager_call_duration_seconds{type}` histogram.
+    func recordCalls(_ statistics: Value) {
+        guard case .array(let calls)? = statistics[field: "calls"] else { return }
+        var increments: [(type: String, method: String, outcome: String, by: Int64)] = []
+        seen.withLock { seen in
+            for call in calls {
+                guard case .string(let type)? = call[field: "type"], case .string(let method)? = call[field: "method"],
+                      case .string(let outcome)? = call[field: "outcome"], let count = call[field: "count"]?.intValue
+                else { continue }
+                let key = type + "\u{0}" + method + "\u{0}" + outcome
+                let delta = count - (seen.calls[key] ?? 0)
+                if delta > 0 { increments.append((type, method, outcome, delta)) }
+                seen.calls[key] = count
+            }
+        }
+        for call in increments {
+            Counter(label: "durablemanager_calls_total", dimensions: [("type", call.type), ("method", call.method), ("outcome", call.outcome)])
+                .increment(by: call.by)
+        }
+        if case .array(let latencies)? = statistics[field: "latencies"] {
+            var timers: [String: Metrics.Timer] = [:]
+            for sample in latencies {
+                guard case .array(let pair) = sample, pair.count == 2, case .string(let type) = pair[0], case .double(let seconds) = pair[1] else { continue }
+                let timer = timers[type] ?? Metrics.Timer(label: "durablemanager_call_duration_seconds", dimensions: [("type", type)])
+                timers[type] = timer
+                timer.recordNanoseconds(Int64(seconds * 1e9))
+            }
+        }
+        // Latencies past what the manager keeps between two polls: the histogram misses them.
+        if let dropped = statistics[field: "dropped"]?.intValue, dropped > 0 {
+            Counter(label: "durablemanager_call_latency_samples_dropped_total").increment(by: dropped)
+        }
+    }
 
     func record(_ snapshot: DashboardSnapshot) {
         let info = snapshot.info

@@ -53,6 +53,8 @@ struct DashboardPoller: Service {
         let info = try await link.call(0, "ping", [])
         let objects = try await link.call(0, "describe", [])
         let sessions = try await link.call(0, "sessions", [])
+        // Calls by type, method and outcome since the start, and the latencies since the last poll.
+        metrics.recordCalls(try await link.call(0, "callStatistics", []))
         let now = Date().timeIntervalSince1970
         guard case .array(let objectList) = objects, case .array(let sessionList) = sessions else {
             throw ManagerError(.protocolError, "the manager answered describe or sessions with something other than a list")

@@ -55,6 +55,9 @@ struct DashboardTests {
         #expect(first.samples["durablemanager_objects{type=\"dict\"}"] == 1, "\(first.samples)")
         #expect(first.samples["durablemanager_held_locks"] == 0, "\(first.samples)")
         #expect(first.samples["durablemanager_sessions"] == 1, "this test's client, not the dashboard's own: \(first.samples)")
+        #expect(first.types["durablemanager_calls_total"] == "counter" && first.types["durablemanager_call_duration_seconds"] == "histogram", "\(first.types)")
+        let setsBefore = first.samples["durablemanager_calls_total{type=\"dict\",method=\"__setitem__\",outcome=\"ok\"}"] ?? 0
+        #expect(setsBefore >= 5, "\(first.samples.filter { $0.key.hasPrefix("durablemanager_calls") })")
 
         // More calls: the counter goes up by them; a held lock and a queue's depth show.
         for index in 5..<15 { try await status.set("job-\(index)", index) }
@@ -62,6 +65,9 @@ struct DashboardTests {
         try await lock.acquire()
         let jobs: QueueProxy<Int> = try await client.queue("jobs")
         for job in 0..<4 { try await jobs.put(job) }
+        // A refused call: an outcome of its own.
+        let empty: QueueProxy<Int> = try await client.queue("empty")
+        await #expect(throws: ManagerError.self) { _ = try await empty.getNowait() }
         let second = try await metrics(manager) {
             ($0["durablemanager_journal_records_total"] ?? 0) >= records + 10 && $0["durablemanager_held_locks"] == 1
                 && $0["durablemanager_queue_depth{queue=\"jobs\"}"] == 4
@@ -71,6 +77,11 @@ struct DashboardTests {
         #expect(second.samples["durablemanager_held_locks"] == 1, "\(second.samples)")
         #expect(second.samples["durablemanager_queue_depth{queue=\"jobs\"}"] == 4, "\(second.samples)")
         #expect(second.samples["durablemanager_objects{type=\"Lock\"}"] == 1, "\(second.samples)")
+        let calls = second.samples.filter { $0.key.hasPrefix("durablemanager_call") }
+        #expect((second.samples["durablemanager_calls_total{type=\"dict\",method=\"__setitem__\",outcome=\"ok\"}"] ?? 0) >= setsBefore + 10, "\(calls)")
+        #expect(second.samples["durablemanager_calls_total{type=\"Lock\",method=\"acquire\",outcome=\"ok\"}"] == 1, "\(calls)")
+        #expect(second.samples["durablemanager_calls_total{type=\"Queue\",method=\"get_nowait\",outcome=\"Empty\"}"] == 1, "\(calls)")
+        #expect((second.samples["durablemanager_call_duration_seconds_count{type=\"dict\"}"] ?? 0) >= 15, "\(calls)")
         try await lock.release()
         await client.connection.close()
     }
