@@ -28,6 +28,13 @@ let package = Package(
         // TLS for TCP listeners and clients (BoringSSL inside): the issue asks for it, and a
         // hand-rolled TLS is not an option.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The dashboard and /metrics of `serve --http` (DurableManagerHTTP only): a well-kept
+        // HTTP server on the NIO we already build, so no hand-written HTTP parsing.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // The metrics API the manager's counters, gauges and histograms are recorded through.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // Prometheus text exposition of those metrics: no hand-written exposition format.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // What both sides speak: the value model, its binary codec, the Codable bridge,
@@ -74,11 +81,33 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        // `serve --http`: /metrics, the JSON API and the dashboard page. Its own module so that
+        // hummingbird and the metrics packages stay out of the manager and the client libraries.
+        .target(
+            name: "DurableManagerHTTP",
+            dependencies: [
+                "DurableManager",
+                "DurableWire",
+                // The dashboard's poller is an ordinary client of the manager.
+                "Proxies",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            // The page's HTML, JavaScript and CSS: served from the package, no CDN.
+            resources: [.copy("Dashboard")],
+            swiftSettings: strictness
+        ),
         // The `serve` command, shared by durablectl and custom manager executables.
         .target(
             name: "DurableManagerServe",
             dependencies: [
                 "DurableManager",
+                "DurableManagerHTTP",
                 "DurableWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

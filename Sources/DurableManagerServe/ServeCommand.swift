@@ -1,5 +1,6 @@
 public import ArgumentParser
 public import DurableManager
+import DurableManagerHTTP
 import DurableWire
 import Logging
 import NIOCore
@@ -27,6 +28,12 @@ public struct ServeCommand: AsyncParsableCommand {
               durablectl serve --listen tcp:0.0.0.0:50000 --authkey-file /etc/jobs/authkey
               durablectl serve --listen tcp:0.0.0.0:50000 --tls-cert manager.pem --tls-key manager.key
               durablectl serve --listen-python unix:/tmp/python.sock
+              durablectl serve --http 127.0.0.1:9464
+
+            --http serves /metrics (Prometheus), /api/... (JSON) and a read-only dashboard at /; \
+            every request needs the token in the http-token file beside the authkey (created \
+            with mode 0600), as `Authorization: Bearer TOKEN` or `?token=TOKEN`. Once it listens \
+            it prints a line `DurableManager HTTP on http://HOST:PORT/`.
 
             TLS (--tls-cert, --tls-key) protects the TCP listeners; Unix sockets stay plain, \
             protected by their file's permissions. Plain TCP on an address other hosts can reach \
@@ -98,6 +105,22 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp(
+        "Serve /metrics, /api and the dashboard over HTTP on HOST:PORT (port 0 picks one). Off by default; loopback only unless --http-allow-remote.",
+        valueName: "host:port"))
+    var http: String?
+
+    @Flag(help: "Let --http listen on an address other machines reach: plain HTTP, logged as a warning.")
+    var httpAllowRemote = false
+
+    @Flag(help: "Serve --http without the bearer token; loopback addresses only.")
+    var httpNoAuth = false
+
+    @Option(help: ArgumentHelp(
+        "The bearer token file of --http; created with a random token and mode 0600 when missing. (default: http-token beside the authkey file)",
+        valueName: "path"))
+    var httpTokenFile: String?
+
     @Flag(help: .hidden)
     var exitOnStdinEof = false
 
@@ -125,6 +148,19 @@ public struct ServeCommand: AsyncParsableCommand {
             }
         }
         try validateTLS(listensOnTCP: listensOnTCP)
+        if let http {
+            let (host, _) = try Self.parseHTTP(http)
+            let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            if !loopback && !httpAllowRemote {
+                throw ValidationError("--http \(http) is not a loopback address; add --http-allow-remote to serve other machines (plain HTTP, with a warning)")
+            }
+            if httpNoAuth && !loopback { throw ValidationError("--http-no-auth is allowed on a loopback --http address only") }
+            if tlsCert != nil && !(addresses.isEmpty || addresses.contains { $0.hasPrefix("unix:") }) {
+                throw ValidationError("--http reads the manager as a client over a Unix socket when its TCP listeners need TLS; add --listen unix:PATH")
+            }
+        } else if httpAllowRemote || httpNoAuth || httpTokenFile != nil {
+            throw ValidationError("--http-allow-remote, --http-no-auth and --http-token-file go with --http HOST:PORT")
+        }
         for address in pythonAddresses {
             do {
                 _ = try ManagerAddress(parsing: address)
@@ -132,6 +168,40 @@ public struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--listen-python \(address): \(error)")
             }
         }
+    }
+
+    /// `HOST:PORT` or `[IPv6]:PORT`.
+    private static func parseHTTP(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--http takes HOST:PORT, such as 127.0.0.1:9464 (port 0 picks a free one)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--http takes HOST:PORT with a host, such as 127.0.0.1:9464") }
+        return (host, port)
+    }
+
+    /// The dashboard service `--http` asks for, or nil.
+    private func dashboard(addresses: [ManagerAddress], authkey: Authkey, authkeyPath: String, journalPath: String, logger: Logger) throws -> HTTPDashboard? {
+        guard let http else { return nil }
+        let (host, port) = try Self.parseHTTP(http)
+        // A Unix socket first: no TLS to set up for the dashboard's own client.
+        let managerAddress = addresses.first { if case .unix = $0.kind { true } else { false } } ?? addresses[0]
+        var token: String?
+        if !httpNoAuth {
+            let folder = authkeyPath.contains("/") ? String(authkeyPath[..<authkeyPath.lastIndex(of: "/")!]) : "."
+            token = try HTTPToken.load(orCreateAt: httpTokenFile ?? folder + "/http-token")
+        }
+        var settings = HTTPDashboard.Configuration(host: host, port: port, managerAddress: managerAddress, authkey: authkey, token: token)
+        settings.allowRemote = httpAllowRemote
+        settings.journalPath = journalPath
+        settings.onListening = { host, port in
+            let shown = host.contains(":") ? "[\(host)]" : host
+            print("DurableManager HTTP on http://\(shown):\(port)/")
+            fflush(nil)
+            logger.info("the dashboard listens on http://\(shown):\(port)/")
+        }
+        return try HTTPDashboard(configuration: settings, logger: logger)
     }
 
     /// TLS options come as a set and protect a TCP listener; their files are read here, so a
@@ -220,6 +290,16 @@ public struct ServeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ManagerServer(configuration: configuration, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        do {
+            if let dashboard = try dashboard(
+                addresses: addresses, authkey: authkey, authkeyPath: authkeyFile ?? folder.authkeyPath, journalPath: journalPath, logger: logger
+            ) {
+                services.append(.init(service: dashboard, successTerminationBehavior: .gracefullyShutdownGroup))
+            }
+        } catch let error as HTTPDashboardError {
+            Self.printError(error.message)
+            throw ExitCode(65)
+        }
         if exitOnStdinEof {
             services.append(.init(service: StandardInputWatcher(), successTerminationBehavior: .gracefullyShutdownGroup))
         }

@@ -5,7 +5,7 @@ import OrderedCollections
 /// The methods of object 0, the manager itself: creating and opening objects, listing them,
 /// and the operator's calls.
 extension ObjectStore {
-    static let managerMethods = ["adopt", "checkpoint", "create", "delete", "describe", "objects", "ping", "sessions", "shutdown"]
+    static let managerMethods = ["adopt", "callStatistics", "checkpoint", "create", "delete", "describe", "objects", "ping", "sessions", "shutdown"]
 
     func callManager(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {
         switch method {
@@ -79,6 +79,10 @@ extension ObjectStore {
                 return try describeObject(id, at: eventLoop.now)
             }
             return try describeObject(UInt64(bitPattern: try arguments.int(0)), at: eventLoop.now)
+        case "callStatistics":
+            // For `serve --http`'s /metrics: running counts, and the latencies since the last read.
+            try arguments.expect(0...0)
+            return callStatistics.read()
         case "delete":
             try arguments.expect(1...1)
             return .bool(deleteName(try arguments.string(0)))

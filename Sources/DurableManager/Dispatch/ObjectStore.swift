@@ -31,6 +31,8 @@ package final class ObjectStore {
     private(set) var sessions: [String: Session] = [:]
     /// The replies of calls that changed something, for calls sent again.
     package let replies = ReplyMemory()
+    /// Calls by type, method and outcome, and their latencies: the manager method `callStatistics`.
+    let callStatistics = CallStatistics()
     private var nextSerial: UInt64 = 1
     /// The ids of objects that methods returned, by the user's object (Python's `method_to_typeid`).
     private var returnedIDs: [ObjectIdentifier: UInt64] = [:]
@@ -115,7 +117,8 @@ package final class ObjectStore {
         let changes = entry.map { $0.type.mutating.contains(request.method) } ?? (request.method == "create")
         let call = PendingCall(
             requestID: request.id, target: request.target, method: request.method, session: session,
-            owner: request.owner, link: link, journal: journaling == .records ? journal : nil, replies: changes ? replies : nil
+            owner: request.owner, link: link, journal: journaling == .records ? journal : nil, replies: changes ? replies : nil,
+            statistics: callStatistics, typeID: entry?.type.typeID ?? "manager"
         )
         do throws(ManagerError) {
             guard let entry else {

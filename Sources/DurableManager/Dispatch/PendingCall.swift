@@ -26,11 +26,18 @@ package final class PendingCall {
     package var unpark: (() -> Void)?
 
     package private(set) var isCompleted = false
+    /// Where the completed call is counted, under `typeID`, from `startedAt`; nil counts nothing.
+    private let statistics: CallStatistics?
+    private let typeID: String
+    private let startedAt: NIODeadline
 
     init(
         requestID: UInt64, target: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink,
-        journal: Journal?, replies: ReplyMemory?
+        journal: Journal?, replies: ReplyMemory?, statistics: CallStatistics? = nil, typeID: String = "manager"
     ) {
+        self.statistics = statistics
+        self.typeID = typeID
+        self.startedAt = statistics == nil ? .uptimeNanoseconds(0) : .now()
         self.requestID = requestID
         self.target = target
         self.journal = journal
@@ -65,6 +72,14 @@ package final class PendingCall {
             session.parkedCallEnded(self)
         }
         session.noteReturned(result)
+        if let statistics {
+            let outcome: String
+            switch result {
+            case .success: outcome = "ok"
+            case .failure(let error): outcome = error.code.name
+            }
+            statistics.record(type: typeID, method: method, outcome: outcome, since: startedAt, now: .now())
+        }
         if let replies, case .success(let value) = result { replies.remember(session: session.id, request: requestID, reply: value) }
         link.send(.reply(id: requestID, result: result))
     }
