@@ -280,6 +280,7 @@ public struct ServeCommand: AsyncParsableCommand {
         journalSettings.acceptingLoss = acceptJournalLoss
         configuration.journal = journalSettings
         configuration.sessionGrace = .nanoseconds(Int64(sessionGrace * 1e9))
+        configuration.countsCalls = http != nil
         configuration.maxFrameSize = maxFrameSize
         configuration.maxValueSize = maxValueSize
         configuration.maxConnections = maxConnections

@@ -118,7 +118,7 @@ package final class ObjectStore {
         let call = PendingCall(
             requestID: request.id, target: request.target, method: request.method, session: session,
             owner: request.owner, link: link, journal: journaling == .records ? journal : nil, replies: changes ? replies : nil,
-            statistics: callStatistics, typeID: entry?.type.typeID ?? "manager"
+            statistics: callStatistics.isCounting ? callStatistics : nil, typeID: entry?.type.typeID ?? "manager"
         )
         do throws(ManagerError) {
             guard let entry else {

@@ -9,6 +9,10 @@ import OrderedCollections
 /// number, bounded by ``maxSamples`` between reads so that a dashboard that stops reading cannot
 /// grow it. Read with the manager method `callStatistics`, which empties the latencies.
 final class CallStatistics {
+    /// Whether calls are counted (`ManagerServer.Configuration.countsCalls`): a manager nobody
+    /// watches spends nothing on it per call.
+    var isCounting = false
+
     private struct Key: Hashable {
         var type: String
         var method: String

@@ -68,6 +68,9 @@ extension ManagerServer {
         /// How long a session outlives its last connection before its locks and permits are
         /// released and its proxies stop keeping objects alive.
         public var sessionGrace: TimeAmount = .seconds(5)
+        /// Counts every call by type, method and outcome, with its latency, for the manager
+        /// method `callStatistics` (`serve --http`'s /metrics). Off, a call spends nothing on it.
+        public var countsCalls = false
         /// Told the bound addresses (with the port the system chose for TCP port 0) once the
         /// manager accepts connections.
         public var onListening: @Sendable ([ManagerAddress]) -> Void = { _ in }

@@ -117,6 +117,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 registry: configuration.types, epoch: epoch, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger
             )
             store.maxValueSize = configuration.maxValueSize
+            store.callStatistics.isCounting = configuration.countsCalls
             store.onShutdownRequest = {
                 logger.info("shutdown requested by a client")
                 stopped.succeed()
