@@ -1,4 +1,5 @@
 import DurableWire
+import Foundation
 import Metrics
 import Synchronization
 
@@ -59,6 +60,15 @@ final class DashboardMetrics: Sendable {
         // Latencies past what the manager keeps between two polls: the histogram misses them.
         if let dropped = statistics[field: "dropped"]?.intValue, dropped > 0 {
             Counter(label: "durablemanager_call_latency_samples_dropped_total").increment(by: dropped)
+        }
+    }
+
+    /// The journal file's size and its WAL's, in bytes: read off the files, on the poller's task,
+    /// so the manager's loop does nothing for them. A file that is not there reads 0.
+    func recordJournalFiles(at path: String) {
+        for (suffix, label) in [("", "durablemanager_journal_bytes"), ("-wal", "durablemanager_wal_bytes")] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? Int ?? 0
+            Gauge(label: label).record(size)
         }
     }
 

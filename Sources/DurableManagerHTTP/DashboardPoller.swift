@@ -88,6 +88,7 @@ struct DashboardPoller: Service {
             published = snapshot
         }
         metrics.record(published)
+        if let journalPath { metrics.recordJournalFiles(at: journalPath) }
     }
 
     /// How the dashboard's own sessions start, so that the sessions view leaves them out.

@@ -55,6 +55,8 @@ struct DashboardTests {
         #expect(first.samples["durablemanager_objects{type=\"dict\"}"] == 1, "\(first.samples)")
         #expect(first.samples["durablemanager_held_locks"] == 0, "\(first.samples)")
         #expect(first.samples["durablemanager_sessions"] == 1, "this test's client, not the dashboard's own: \(first.samples)")
+        #expect((first.samples["durablemanager_journal_bytes"] ?? 0) >= 4096, "the journal holds at least a page: \(first.samples)")
+        #expect(first.types["durablemanager_wal_bytes"] == "gauge", "\(first.types)")
         #expect(first.types["durablemanager_calls_total"] == "counter" && first.types["durablemanager_call_duration_seconds"] == "histogram", "\(first.types)")
         let setsBefore = first.samples["durablemanager_calls_total{type=\"dict\",method=\"__setitem__\",outcome=\"ok\"}"] ?? 0
         #expect(setsBefore >= 5, "\(first.samples.filter { $0.key.hasPrefix("durablemanager_calls") })")
