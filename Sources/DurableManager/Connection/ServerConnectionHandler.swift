@@ -103,13 +103,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// A client that does not read its replies stops being read: its unsent replies stay below
-    /// the channel's high water mark instead of growing the manager's memory.
+    /// A client that does not read its replies stops being read.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
-        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: writable)
-        if writable { context.read() }
-        context.fireChannelWritabilityChanged()
+        context.readOnlyWhileWritable()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

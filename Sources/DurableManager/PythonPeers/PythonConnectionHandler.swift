@@ -146,10 +146,7 @@ final class PythonConnectionHandler: ChannelDuplexHandler {
 
     /// A client that does not read its replies stops being read, as a native client does.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
-        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: writable)
-        if writable { context.read() }
-        context.fireChannelWritabilityChanged()
+        context.readOnlyWhileWritable()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
