@@ -70,6 +70,10 @@ struct DashboardTests {
         // A refused call: an outcome of its own.
         let empty: QueueProxy<Int> = try await client.queue("empty")
         await #expect(throws: ManagerError.self) { _ = try await empty.getNowait() }
+        // Names a client makes up are counted under one label, not each under its own.
+        for made in ["x1", "x2", "x3"] {
+            await #expect(throws: ManagerError.self) { _ = try await empty.handle.callMethod(made) }
+        }
         let second = try await metrics(manager) {
             ($0["durablemanager_journal_records_total"] ?? 0) >= records + 10 && $0["durablemanager_held_locks"] == 1
                 && $0["durablemanager_queue_depth{queue=\"jobs\"}"] == 4
@@ -83,6 +87,8 @@ struct DashboardTests {
         #expect((second.samples["durablemanager_calls_total{type=\"dict\",method=\"__setitem__\",outcome=\"ok\"}"] ?? 0) >= setsBefore + 10, "\(calls)")
         #expect(second.samples["durablemanager_calls_total{type=\"Lock\",method=\"acquire\",outcome=\"ok\"}"] == 1, "\(calls)")
         #expect(second.samples["durablemanager_calls_total{type=\"Queue\",method=\"get_nowait\",outcome=\"Empty\"}"] == 1, "\(calls)")
+        #expect(second.samples["durablemanager_calls_total{type=\"Queue\",method=\"(not exposed)\",outcome=\"NotExposed\"}"] == 3, "\(calls)")
+        #expect(!calls.keys.contains { $0.contains("x1") }, "\(calls)")
         #expect((second.samples["durablemanager_call_duration_seconds_count{type=\"dict\"}"] ?? 0) >= 15, "\(calls)")
         try await lock.release()
         await client.connection.close()

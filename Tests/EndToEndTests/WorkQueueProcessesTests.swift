@@ -88,7 +88,9 @@ struct WorkQueueProcessesTests {
     }
 
     @Test func aManagerKilledWithJobsOutLosesAndRepeatsNone() async throws {
-        let manager = try await ManagerFixture.start()
+        // The session must be back before its grace period ends, or its lease rightly ends with
+        // it: ten seconds leave room for a reconnect on a loaded CI machine.
+        let manager = try await ManagerFixture.start(extraArguments: ["--session-grace", "10"])
         let client = try await manager.connect()
         let jobs = try await client.workQueue("crash-jobs", of: String.self, lease: .seconds(600))
         for job in ["j1", "j2", "j3", "j4"] { try await jobs.put(job) }

@@ -115,10 +115,15 @@ package final class ObjectStore {
         let journaling = entry?.type.journaling ?? .none
         // A call that changes something is remembered with its reply: sent again, it gets it.
         let changes = entry.map { $0.type.mutating.contains(request.method) } ?? (request.method == "create")
+        // Counted under the method's name only when the type has it: a client's made-up names
+        // must not become labels without end.
+        let counted = callStatistics.isCounting
+            ? CallStatistics.label(request.method, exposed: entry.map { $0.type.exposed.contains(request.method) } ?? Self.managerMethods.contains(request.method))
+            : request.method
         let call = PendingCall(
             requestID: request.id, target: request.target, method: request.method, session: session,
             owner: request.owner, link: link, journal: journaling == .records ? journal : nil, replies: changes ? replies : nil,
-            statistics: callStatistics.isCounting ? callStatistics : nil, typeID: entry?.type.typeID ?? "manager"
+            statistics: callStatistics.isCounting ? callStatistics : nil, typeID: entry?.type.typeID ?? "manager", countedMethod: counted
         )
         do throws(ManagerError) {
             guard let entry else {

@@ -29,14 +29,17 @@ package final class PendingCall {
     /// Where the completed call is counted, under `typeID`, from `startedAt`; nil counts nothing.
     private let statistics: CallStatistics?
     private let typeID: String
+    /// The method as counted: its name, or ``CallStatistics/unexposedLabel`` for one the type lacks.
+    private let countedMethod: String
     private let startedAt: NIODeadline
 
     init(
         requestID: UInt64, target: UInt64, method: String, session: Session, owner: UInt64, link: ClientLink,
-        journal: Journal?, replies: ReplyMemory?, statistics: CallStatistics? = nil, typeID: String = "manager"
+        journal: Journal?, replies: ReplyMemory?, statistics: CallStatistics? = nil, typeID: String = "manager", countedMethod: String? = nil
     ) {
         self.statistics = statistics
         self.typeID = typeID
+        self.countedMethod = countedMethod ?? method
         self.startedAt = statistics == nil ? .uptimeNanoseconds(0) : .now()
         self.requestID = requestID
         self.target = target
@@ -78,7 +81,7 @@ package final class PendingCall {
             case .success: outcome = "ok"
             case .failure(let error): outcome = error.code.name
             }
-            statistics.record(type: typeID, method: method, outcome: outcome, since: startedAt, now: .now())
+            statistics.record(type: typeID, method: countedMethod, outcome: outcome, since: startedAt, now: .now())
         }
         if let replies, case .success(let value) = result { replies.remember(session: session.id, request: requestID, reply: value) }
         link.send(.reply(id: requestID, result: result))

@@ -24,6 +24,15 @@ final class CallStatistics {
     private var latencies: [(type: String, seconds: Double)] = []
     private var droppedLatencies = 0
 
+    /// The method label of calls to a method the type does not have.
+    static let unexposedLabel = "(not exposed)"
+
+    /// `method` as a label: itself when the type has it, else ``unexposedLabel``, so that the
+    /// labels are the types' methods, not whatever names clients send.
+    static func label(_ method: String, exposed: Bool) -> String {
+        exposed ? method : unexposedLabel
+    }
+
     /// Latencies kept between two reads; past it they are counted as dropped.
     static let maxSamples = 20_000
 
