@@ -118,7 +118,11 @@ final class ChildProcess: Sendable {
         try? input?.fileHandleForWriting.close()
     }
 
+    /// Signals the process while it runs. Once it has exited and been reaped, its pid may
+    /// already be another process's (one of a test running beside this one), which must not
+    /// get the signal.
     func signal(_ signal: Int32) {
+        guard process.isRunning else { return }
         kill(pid, signal)
     }
 }
