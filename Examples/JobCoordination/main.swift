@@ -48,7 +48,6 @@ final class Child: @unchecked Sendable {
     let name: String
     private let process = Process()
     private let lines = AsyncStream<String>.makeStream()
-    private var partial = ""
 
     init(_ name: String, _ arguments: [String]) throws {
         self.name = name
@@ -56,21 +55,21 @@ final class Child: @unchecked Sendable {
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        let continuation = lines.continuation
-        output.fileHandleForReading.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                return
-            }
-            partial += String(decoding: data, as: UTF8.self)
-            while let end = partial.firstIndex(of: "\n") {
-                continuation.yield(String(partial[..<end]))
-                partial = String(partial[partial.index(after: end)...])
-            }
-        }
         try process.run()
+        // A thread of its own with blocking reads: Foundation's `readabilityHandler` on Linux
+        // now and then misses the end of a pipe, and the example then waits for it forever.
+        let reader = output.fileHandleForReading, continuation = lines.continuation
+        Thread.detachNewThread {
+            var partial = Data()
+            while case let data = reader.availableData, !data.isEmpty {
+                partial.append(data)
+                while let end = partial.firstIndex(of: UInt8(ascii: "\n")) {
+                    continuation.yield(String(decoding: partial[partial.startIndex..<end], as: UTF8.self))
+                    partial.removeSubrange(partial.startIndex...end)
+                }
+            }
+            continuation.finish()
+        }
     }
 
     /// The lines the process prints, as they come.

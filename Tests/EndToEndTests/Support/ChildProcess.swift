@@ -44,34 +44,29 @@ final class ChildProcess: Sendable {
             errorPath = nil
         }
         process.standardInput = input ?? FileHandle.nullDevice
-        let lines = lines
-        let buffer = Mutex(Data())
+        try process.run()
+        // Blocking reads on a thread of their own: Foundation's `readabilityHandler` on Linux
+        // now and then misses the end of a pipe, and a test then waits out its timeout.
         // Lines go through `inbox` in the order they were read: the tasks that move them into
         // `lines` may run in any order, and each takes whatever the inbox holds.
-        let inbox = LineInbox()
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                inbox.finish()
-                Task { await lines.take(from: inbox) }
-                return
-            }
-            let complete: [String] = buffer.withLock { data in
-                data.append(chunk)
-                var found: [String] = []
-                while let newline = data.firstIndex(of: UInt8(ascii: "\n")) {
-                    found.append(String(decoding: data[data.startIndex..<newline], as: UTF8.self))
-                    data.removeSubrange(data.startIndex...newline)
+        let lines = lines, inbox = LineInbox(), reader = UncheckedReader(output.fileHandleForReading)
+        Thread.detachNewThread {
+            var partial = Data()
+            while case let chunk = reader.handle.availableData, !chunk.isEmpty {
+                partial.append(chunk)
+                var complete: [String] = []
+                while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+                    complete.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
+                    partial.removeSubrange(partial.startIndex...newline)
                 }
-                return found
+                if !complete.isEmpty {
+                    inbox.add(complete)
+                    Task { await lines.take(from: inbox) }
+                }
             }
-            if !complete.isEmpty {
-                inbox.add(complete)
-                Task { await lines.take(from: inbox) }
-            }
+            inbox.finish()
+            Task { await lines.take(from: inbox) }
         }
-        try process.run()
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -125,6 +120,12 @@ final class ChildProcess: Sendable {
         guard process.isRunning else { return }
         kill(pid, signal)
     }
+}
+
+/// The read end of the child's stdout, read by one thread only.
+private struct UncheckedReader: @unchecked Sendable {
+    let handle: FileHandle
+    init(_ handle: FileHandle) { self.handle = handle }
 }
 
 /// Lines read from a child, in the order read, until a ``LineBuffer`` takes them.
