@@ -62,6 +62,9 @@ public struct ManagerError: Error, Hashable, CustomStringConvertible {
         /// A retried call's reply is no longer remembered (more unacknowledged replies piled up
         /// than the manager keeps): the call may or may not have been applied.
         public static let replyForgotten = Code("ReplyForgotten")
+        /// The manager is a standby (`serve --standby`): it serves nothing until it takes over
+        /// from the active manager of its journal. A client given several addresses tries the next.
+        public static let standby = Code("Standby")
         /// The manager is shutting down and takes no more calls.
         public static let shuttingDown = Code("ShuttingDown")
         /// The manager could not write the journal; the call's change was not made.
