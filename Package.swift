@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         // Prometheus text exposition of those metrics: no hand-written exposition format.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The journal on PostgreSQL (`serve --journal postgresql://...`): NIO-native, speaks the
+        // wire protocol itself, so no libpq binding is written by hand.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // What both sides speak: the value model, its binary codec, the Codable bridge,
@@ -69,6 +72,7 @@ let package = Package(
                 // The listener for CPython's multiprocessing clients (--listen-python).
                 "PythonProtocol",
                 "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // The journal reader replays into a store on an embedded loop: no thread, no timers.

@@ -72,9 +72,15 @@ public struct ServeCommand: AsyncParsableCommand {
     var tlsCa: String?
 
     @Option(help: ArgumentHelp(
-        "The SQLite journal of dicts, lists, Namespaces, Values, Queues and durable custom types; created when missing. (default: manager.sqlite in the state folder)",
-        valueName: "path"))
+        "The journal of dicts, lists, Namespaces, Values, Queues and durable custom types, created when missing: an SQLite file, or a PostgreSQL database as a libpq URI (postgresql://USER@HOST:PORT/DB, or postgresql:///DB?host=/socket/folder; the password from the URI, PGPASSWORD or ~/.pgpass). (default: manager.sqlite in the state folder)",
+        valueName: "path-or-uri"))
     var journal: String?
+
+    @Option(help: ArgumentHelp("The PostgreSQL schema that holds the journal's tables; created when missing.", valueName: "name"))
+    var pgSchema: String = "durablemanager"
+
+    @Flag(help: "Serve nothing (ping says standby) until the active manager on the same PostgreSQL journal stops or dies, then take over with every change it committed.")
+    var standby = false
 
     @Option(help: ArgumentHelp(
         "full (fsync every commit: survives power loss), normal (survives a crash of the manager; the default) or relaxed (answers before the commit: a crash loses up to 100 ms).",
@@ -182,7 +188,7 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The dashboard service `--http` asks for, or nil.
-    private func dashboard(addresses: [ManagerAddress], authkey: Authkey, authkeyPath: String, journalPath: String, logger: Logger) throws -> HTTPDashboard? {
+    private func dashboard(addresses: [ManagerAddress], authkey: Authkey, authkeyPath: String, journalPath: String?, logger: Logger) throws -> HTTPDashboard? {
         guard let http else { return nil }
         let (host, port) = try Self.parseHTTP(http)
         // A Unix socket first: no TLS to set up for the dashboard's own client.
@@ -273,8 +279,14 @@ public struct ServeCommand: AsyncParsableCommand {
         configuration.tls = try tlsSettings()
         let mode = Durability(name: durability) ?? .normal
         let journalPath = journal ?? folder.journalPath
-        try StateFolder.createParentFolders(of: journalPath)
+        let onPostgres = PostgresJournalAddress.isPostgresURI(journalPath)
+        if !onPostgres { try StateFolder.createParentFolders(of: journalPath) }
+        if standby, !onPostgres {
+            throw ValidationError("--standby needs a journal on PostgreSQL (--journal postgresql://...): a standby takes over a journal another host's manager wrote, which an SQLite file on one disk cannot give")
+        }
         var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
+        journalSettings.postgresSchema = pgSchema
+        journalSettings.standby = standby
         journalSettings.checkpointEvery = checkpointEvery
         journalSettings.maxPageCount = journalMaxPages
         journalSettings.acceptingLoss = acceptJournalLoss
@@ -293,7 +305,9 @@ public struct ServeCommand: AsyncParsableCommand {
         ]
         do {
             if let dashboard = try dashboard(
-                addresses: addresses, authkey: authkey, authkeyPath: authkeyFile ?? folder.authkeyPath, journalPath: journalPath, logger: logger
+                addresses: addresses, authkey: authkey, authkeyPath: authkeyFile ?? folder.authkeyPath,
+                // The dashboard reads a journal file beside the manager; on PostgreSQL it shows no journal tail.
+                journalPath: onPostgres ? nil : journalPath, logger: logger
             ) {
                 services.append(.init(service: dashboard, successTerminationBehavior: .gracefullyShutdownGroup))
             }

@@ -95,12 +95,13 @@ extension ObjectStore {
             try arguments.expect(0...0)
             let uptime = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9
             var fields: OrderedDictionary<Value, Value> = [
+                "role": .string(standbyFor == nil ? "active" : "standby"),
                 "epoch": .int(Int64(bitPattern: epoch)),
                 "uptime": .double(uptime),
                 "clients": .int(Int64(connectedSessions)),
                 "sessions": .int(Int64(sessions.count)),
                 "objects": .int(Int64(objects.count)),
-                "journal": journal.map { .string($0.file.path) } ?? .null,
+                "journal": journal.map { .string($0.file.path) } ?? standbyFor.map(Value.string) ?? .null,
                 "journalRecords": journal.map { .int(Int64($0.recordsSinceCheckpoint)) } ?? .null,
             ]
             if let journal {

@@ -24,6 +24,13 @@ package final class ObjectStore {
     let logger: Logger
     let sessionGrace: TimeAmount
     package let startedAt = NIODeadline.now()
+    /// Set while the manager is a standby (`serve --standby`): the journal whose lease it waits
+    /// for. It then answers `ping` and refuses every other call with ``ManagerError/Code/standby``.
+    package var standbyFor: String?
+    /// Set once the manager stops: a lease that ends after this is no news.
+    var isStopping = false
+    /// Set when the journal's lease ended while the manager served (PostgreSQL's connection was lost).
+    var lostLease = false
 
     package internal(set) var objects: [UInt64: Entry] = [:]
     /// Objects by name; names compare by code points, as Python's strings do.
@@ -77,6 +84,13 @@ package final class ObjectStore {
 
     /// Applies one request and replies, now or (for a parked call) later.
     func dispatch(_ request: Request, session: Session, link: ClientLink) {
+        if let journal = standbyFor, request.target != 0 || request.method != "ping" {
+            link.send(.reply(id: request.id, result: .failure(ManagerError(
+                .standby,
+                "this manager is a standby: it serves nothing until the active manager on \(journal) stops and it takes over; connect to the active manager, or give the client both addresses"
+            ))))
+            return
+        }
         replies.acknowledge(session: session.id, below: request.acknowledgedBelow)
         switch replies.recall(session: session.id, request: request.id) {
         case .unknown:

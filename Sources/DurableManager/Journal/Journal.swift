@@ -37,8 +37,9 @@ package final class Journal {
     private var isStopped = false
     private var flushScheduled = false
     private var held: Deque<HeldReply> = []
-    /// Checked before every commit: nothing is acknowledged into a journal that was deleted or replaced.
-    private var identity: JournalFileIdentity
+    /// Checked before every commit: nothing is acknowledged into a journal file that was deleted
+    /// or replaced. None on PostgreSQL, whose lease and epoch fence play that part.
+    private var identity: JournalFileIdentity?
     /// Logged once per time the journal goes missing, not at every refused commit.
     private var reportedDisplacement = false
 
@@ -78,7 +79,7 @@ package final class Journal {
         self.checkpointEvery = checkpointEvery
         self.eventLoop = eventLoop
         self.logger = logger
-        identity = JournalFileIdentity(path: file.path)
+        identity = file.filePath.map(JournalFileIdentity.init(path:))
     }
 
     /// Appends a record for `object`. It is committed with the current batch.
@@ -130,7 +131,7 @@ package final class Journal {
     }
 
     /// Runs `body` on the journal's thread; the result arrives on the loop.
-    func onJournalThread<Result: Sendable>(_ body: @escaping @Sendable (JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
+    func onJournalThread<Result: Sendable>(_ body: @escaping @Sendable (any JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
         journalThreadJobs += 1
         let promise = eventLoop.makePromise(of: Result.self)
         file.run(on: eventLoop, body).assumeIsolated().whenComplete { [self] result in
@@ -154,7 +155,7 @@ package final class Journal {
         batch = []
         let upTo = lastAppended
         do {
-            try identity.check()
+            try identity?.check()
             reportedDisplacement = false
         } catch {
             if !reportedDisplacement {
@@ -169,7 +170,7 @@ package final class Journal {
             failed(records, error: error, waiters: waiters)
             return
         }
-        if durability == .normal, !checkpointRequested, journalThreadJobs == 0 {
+        if durability == .normal, file.commitsOnLoop, !checkpointRequested, journalThreadJobs == 0 {
             do {
                 let walPages = try file.commitOnLoop(records)
                 counted(records.count, walPages: walPages)

@@ -1,16 +1,17 @@
 import CSQLite
 import DurableWire
+package import Logging
 import NIOCore
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The journal's SQLite file and the thread that uses it.
+/// The journal, an SQLite file or a PostgreSQL schema, and the thread that uses its connection.
 ///
 /// Statements run on this type's single-thread pool, one job after another, or, for a `normal`
-/// commit, on the manager's loop while no pool job runs (``Journal`` keeps that rule): the
-/// connection is never used by two threads at once, so it needs no lock.
+/// commit on SQLite, on the manager's loop while no pool job runs (``Journal`` keeps that rule):
+/// the connection is never used by two threads at once, so it needs no lock.
 package final class JournalFile: Sendable {
     /// What the journal said at start-up.
     package struct StartInfo: Sendable {
@@ -22,6 +23,8 @@ package final class JournalFile: Sendable {
         /// Records the lock file says were committed and the journal no longer holds, when the
         /// start accepted their loss (`--accept-journal-loss`).
         package var recordsLost: UInt64 = 0
+        /// The journal's schema version (the SQLite file's, or the PostgreSQL schema's).
+        package var schemaVersion = JournalSchema.latestVersion
 
         /// The record this start appends once it replayed `replayed` records.
         package func startRecord(replayed: Int) -> ManagerStart {
@@ -29,7 +32,7 @@ package final class JournalFile: Sendable {
             let lastStop: ManagerStart.LastStop = epoch == 1 ? .none : cleanShutdown ? .clean : .unclean
             return ManagerStart(
                 epoch: epoch, pid: getpid(), lastStop: lastStop, replayed: replayed, recordsLost: recordsLost,
-                schemaVersion: JournalSchema.latestVersion
+                schemaVersion: schemaVersion
             )
         }
     }
@@ -55,24 +58,35 @@ package final class JournalFile: Sendable {
         var checkpoint: Result<Void, any Error>?
     }
 
+    /// The file's path, or the PostgreSQL URL without its password: what logs and `ping` show.
     package let path: String
+    /// The file's path, for the checks only a file needs (deleted, replaced); nil on PostgreSQL.
+    package let filePath: String?
     /// The journal's thread; nil for a file whose jobs run on the caller's thread (``openInline(path:durability:)``).
     private let pool: NIOThreadPool?
     /// Held with `flock` while the manager runs, so that a second manager cannot open the same
-    /// journal (readers such as `durablectl` do not take it).
-    private let lockDescriptor: Int32
+    /// journal (readers such as `durablectl` do not take it). PostgreSQL's lease is its
+    /// connection's advisory lock instead.
+    private let lockDescriptor: Int32?
     /// Never used by two threads at once (see the type's comment).
-    private nonisolated(unsafe) let connection: JournalConnection
+    private nonisolated(unsafe) let connection: any JournalConnection
+    /// Whether a `normal` commit may run on the manager's loop.
+    let commitsOnLoop: Bool
+    /// Completes when a PostgreSQL journal's connection ends, and with it the manager's lease.
+    let leaseEnded: EventLoopFuture<Void>?
 
     /// This run's epoch, written with every commit's mark.
     private let epoch: UInt64
 
-    private init(path: String, pool: NIOThreadPool?, connection: JournalConnection, lockDescriptor: Int32, epoch: UInt64) {
+    private init(path: String, pool: NIOThreadPool?, connection: any JournalConnection, lockDescriptor: Int32?, epoch: UInt64) {
         self.path = path
         self.pool = pool
         self.connection = connection
         self.lockDescriptor = lockDescriptor
         self.epoch = epoch
+        commitsOnLoop = connection.commitsOnLoop
+        leaseEnded = (connection as? PostgresJournalConnection)?.closed
+        filePath = lockDescriptor == nil ? nil : path
     }
 
     // The lock file: the holder's pid on its first line, the commit mark on its second, each a
@@ -147,12 +161,12 @@ package final class JournalFile: Sendable {
 
     /// Opens the journal with its lock taken: checks the file against the lock file's mark,
     /// then that it is a journal this build reads, and migrates it.
-    private static func openLocked(path: String, durability: Durability, maxPageCount: Int?, acceptingLoss: Bool) throws -> (Int32, JournalConnection, StartInfo) {
+    private static func openLocked(path: String, durability: Durability, maxPageCount: Int?, acceptingLoss: Bool) throws -> (Int32, any JournalConnection, StartInfo) {
         let lockDescriptor = try lock(path)
         do {
             let mark = readMark(lockDescriptor)
             try checkBeforeOpening(path, expected: mark, acceptingLoss: acceptingLoss)
-            let connection = try JournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
+            let connection = try SQLiteJournalConnection(path: path, durability: durability, maxPageCount: maxPageCount)
             return (lockDescriptor, connection, try connection.start(expecting: mark, acceptingLoss: acceptingLoss))
         } catch {
             Glibc.close(lockDescriptor)
@@ -163,6 +177,7 @@ package final class JournalFile: Sendable {
     /// Records in the lock file that the journal holds every record up to `seq`: a start that
     /// finds less refuses the journal (``JournalError/isJournalLoss``).
     func noteCommitted(upTo seq: UInt64) {
+        guard let lockDescriptor else { return }
         Self.writeLine(CommitMark(epoch: epoch, seq: seq).line, to: lockDescriptor, at: off_t(Self.pidWidth), width: Self.markWidth)
     }
 
@@ -188,6 +203,32 @@ package final class JournalFile: Sendable {
         }
     }
 
+    /// Opens the journal `location` names: an SQLite file as ``open(path:durability:maxPageCount:acceptingLoss:)``
+    /// does, or a PostgreSQL schema, whose lease it takes (or, for a `standby`, waits for).
+    /// - Parameter waiting: Told once, with the holder, when a standby finds the lease taken.
+    package static func open(
+        _ location: JournalLocation, durability: Durability, maxPageCount: Int? = nil, acceptingLoss: Bool = false,
+        standby: Bool = false, logger: Logger, waiting: @escaping @Sendable (_ holder: String) -> Void = { _ in }
+    ) async throws -> (JournalFile, StartInfo) {
+        guard case .postgres(let address) = location else {
+            return try await open(path: location.description, durability: durability, maxPageCount: maxPageCount, acceptingLoss: acceptingLoss)
+        }
+        let connection = try await PostgresJournalConnection.open(
+            address, durability: durability, lease: standby ? .wait(interval: .milliseconds(250), waiting: waiting) : .take, logger: logger
+        )
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        do {
+            let boxed = UncheckedBox(connection)
+            let info = try await pool.runIfActive { try boxed.value.start(expecting: nil, acceptingLoss: acceptingLoss) }
+            return (JournalFile(path: address.description, pool: pool, connection: connection, lockDescriptor: nil, epoch: info.epoch), info)
+        } catch {
+            await connection.close()
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+    }
+
     /// Opens the journal for a store on an `EmbeddedEventLoop` (the tests' harness), which no
     /// other thread may touch: its jobs run at once on the caller's thread.
     package static func openInline(path: String, durability: Durability) throws -> (JournalFile, StartInfo) {
@@ -196,7 +237,7 @@ package final class JournalFile: Sendable {
     }
 
     /// Runs `body` with the connection on the journal's thread; the result arrives on `eventLoop`.
-    func run<Result: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
+    func run<Result: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (any JournalConnection) throws -> Result) -> EventLoopFuture<Result> {
         guard let pool else { return eventLoop.makeCompletedFuture { try body(self.connection) } }
         let connection = UncheckedBox(connection)
         return pool.runIfActive(eventLoop: eventLoop) { try body(connection.value) }
@@ -209,7 +250,7 @@ package final class JournalFile: Sendable {
     }
 
     /// Runs `body` with the connection on the journal's thread.
-    func run<Result: Sendable>(_ body: @escaping @Sendable (JournalConnection) throws -> Result) async throws -> Result {
+    func run<Result: Sendable>(_ body: @escaping @Sendable (any JournalConnection) throws -> Result) async throws -> Result {
         guard let pool else { return try body(self.connection) }
         let connection = UncheckedBox(connection)
         return try await pool.runIfActive { try body(connection.value) }
@@ -220,14 +261,16 @@ package final class JournalFile: Sendable {
     package func closeInline(clean: Bool) throws {
         precondition(pool == nil, "closeInline is for a file opened with openInline")
         if clean { try connection.markClean() }
-        Glibc.close(lockDescriptor)
+        if let lockDescriptor { Glibc.close(lockDescriptor) }
     }
 
     /// Marks the stop clean (after a final checkpoint) and closes the file.
     package func close(clean: Bool) async {
         if clean { _ = try? await run { try $0.markClean() } }
         try? await pool?.shutdownGracefully()
-        Glibc.close(lockDescriptor)
+        if let lockDescriptor { Glibc.close(lockDescriptor) }
+        // Ends the PostgreSQL session, which releases the lease for a standby at once.
+        await (connection as? PostgresJournalConnection)?.close()
     }
 }
 

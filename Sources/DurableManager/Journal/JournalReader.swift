@@ -23,16 +23,27 @@ import Glibc
 public final class JournalReader {
     /// The journal file.
     public let path: String
-    private let connection: JournalConnection
+    private let connection: any JournalConnection
+    /// The file whose lock shows a running manager; nil on PostgreSQL.
+    private let filePath: String?
 
-    /// Opens the journal at `path` read-only.
+    /// Opens the journal at `path` read-only: an SQLite file, or a `postgresql://` URI with
+    /// the journal's tables in `postgresSchema`.
     /// Objects of types this build does not know (a custom manager's) are rebuilt from the
     /// states their records carry.
-    /// - Throws: ``JournalError`` when the file cannot be opened, is not a journal, or was
-    ///   written by a newer version.
-    public init(path: String) throws(JournalError) {
-        self.path = path
-        connection = try JournalConnection(readingOnly: path)
+    /// - Throws: ``JournalError`` when the file or database cannot be opened, is not a journal,
+    ///   or was written by a newer version.
+    public init(path: String, postgresSchema: String = "durablemanager") throws(JournalError) {
+        switch try JournalLocation(path, schema: postgresSchema) {
+        case .file(let file):
+            self.path = file
+            filePath = file
+            connection = try SQLiteJournalConnection(readingOnly: file)
+        case .postgres(let address):
+            self.path = address.description
+            filePath = nil
+            connection = try PostgresJournalConnection.openReader(address)
+        }
     }
 
     /// The journal's facts from its own tables.
@@ -43,8 +54,9 @@ public final class JournalReader {
     /// The pid of the manager running on the journal now, or nil when none is.
     ///
     /// Probes the lock a running manager holds on `PATH.lock` (a shared lock taken and released
-    /// at once, never the file itself).
+    /// at once, never the file itself); on PostgreSQL, asks who holds the journal's lease.
     public func runningManager() -> Int32? {
+        guard let path = filePath else { return (connection as? PostgresJournalConnection)?.leaseHolderPID() }
         let descriptor = open(path + ".lock", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -83,7 +95,7 @@ public final class JournalReader {
         try connection.reading { () throws(JournalError) in
             let checkpointSeq = try connection.facts().checkpointSeq
             let folded = checkpointSeq > seq ? (seq + 1)...checkpointSeq : nil
-            return (folded, try connection.records(after: seq, limit: limit))
+            return (folded, try connection.records(after: seq, limit: limit, object: nil))
         }
     }
 

@@ -1,6 +1,6 @@
 /// The journal's schema versions, applied in order and recorded in `schema_migrations`.
 ///
-/// Each entry is the text of `migrations/NNNN_*.sql` at the package root, which operators
+/// Each entry is the text of `migrations/sqlite/NNNN_*.sql` at the package root, which operators
 /// read; `JournalSchemaTests` fails if the two ever differ.
 enum JournalSchema {
     /// `PRAGMA application_id` of every journal ("DMGR"), so a foreign SQLite file is refused.

@@ -26,8 +26,8 @@ public enum OfflineJournal {
     /// Replays the journal at `path` and checkpoints it, so that the next start replays nothing.
     /// - Throws: ``JournalError`` when the file is not a journal this build can read, is damaged,
     ///   or a manager runs on it (`inUse`, with that manager's pid).
-    public static func checkpoint(path: String, logger: Logger) async throws -> CheckpointReport {
-        let (file, info) = try await JournalFile.open(path: path, durability: .full)
+    public static func checkpoint(path: String, postgresSchema: String = "durablemanager", logger: Logger) async throws -> CheckpointReport {
+        let (file, info) = try await JournalFile.open(JournalLocation(path, schema: postgresSchema), durability: .full, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         do {
@@ -63,7 +63,8 @@ public enum OfflineJournal {
     /// - Throws: ``JournalError``: `isHoldingState` when the journal already holds objects or
     ///   records (it is left untouched), `isInUse` when a manager runs on it; `damaged` (naming
     ///   the object) when a state is not what its type is restored from.
-    public static func importing(_ export: JournalExport, into path: String) async throws -> Int {
+    public static func importing(_ export: JournalExport, into path: String, postgresSchema: String = "durablemanager") async throws -> Int {
+        let location = try JournalLocation(path, schema: postgresSchema)
         let registry = TypeRegistry.syncManager
         var plan = CheckpointPlan()
         var blocks = 0
@@ -96,15 +97,17 @@ public enum OfflineJournal {
             plan.objects.append(.init(id: object.id, typeID: object.type, name: object.name, changes: changes))
         }
         plan.rows = (plan.objects.count, blocks)
-        if access(path, F_OK) == 0, try JournalConnection(readingOnly: path).holdsState() {
+        // Before the file is created or migrated (a database is checked under the lease below).
+        if case .file = location, access(path, F_OK) == 0, try SQLiteJournalConnection(readingOnly: path).holdsState() {
             throw JournalError.holdsState(path)
         }
-        let (file, _) = try await JournalFile.open(path: path, durability: .full)
+        let quiet = Logger(label: "durablemanager.import", factory: { _ in SwiftLogNoOpLogHandler() })
+        let (file, _) = try await JournalFile.open(location, durability: .full, logger: quiet)
         do {
             let epoch = export.objects.map { $0.id >> ObjectReference.epochShift }.reduce(export.epoch, max)
             try await file.run { [plan] connection in
                 // Checked again under the lock: a manager may have written it since.
-                guard try !connection.holdsState() else { throw JournalError.holdsState(path) }
+                guard try !connection.holdsState() else { throw JournalError.holdsState(connection.place) }
                 try connection.checkpoint(plan)
                 try connection.raiseEpoch(to: epoch)
             }

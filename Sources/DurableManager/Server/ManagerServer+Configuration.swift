@@ -14,8 +14,14 @@ extension ManagerServer {
     public struct Configuration: Sendable {
         /// Where and how durable objects are journaled.
         public struct Journal: Sendable {
-            /// The SQLite journal file; created when missing.
+            /// The SQLite journal file, created when missing; or a `postgresql://` URI (libpq's
+            /// forms) whose database keeps the journal in ``postgresSchema``.
             public var path: String
+            /// The PostgreSQL schema of the journal's tables, created when missing (`--pg-schema`).
+            public var postgresSchema = "durablemanager"
+            /// Serve nothing until the journal's active manager stops, then take over (`--standby`;
+            /// PostgreSQL only).
+            public var standby = false
             public var durability: Durability = .normal
             /// Checkpoint once this many records have been appended since the last checkpoint, so
             /// that a restart replays at most about this many.

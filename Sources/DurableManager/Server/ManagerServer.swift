@@ -3,6 +3,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 public import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
@@ -80,12 +81,26 @@ public struct ManagerServer: Service, CustomStringConvertible {
         var journalFile: JournalFile?
         var startInfo: JournalFile.StartInfo?
         if let journal = configuration.journal {
-            let (file, info) = try await JournalFile.open(
-                path: journal.path, durability: journal.durability, maxPageCount: journal.maxPageCount, acceptingLoss: journal.acceptingLoss
-            )
+            let location = try JournalLocation(journal.path, schema: journal.postgresSchema)
+            let opened: (JournalFile, JournalFile.StartInfo)
+            if journal.standby {
+                guard case .postgres = location else {
+                    throw ManagerError(
+                        .valueError,
+                        "--standby needs a journal on PostgreSQL (--journal postgresql://...): a standby takes over a journal that another host's manager wrote, which one SQLite file on one disk cannot give"
+                    )
+                }
+                guard let file = try await standBy(for: location, on: loop) else { return }
+                opened = file
+            } else {
+                opened = try await JournalFile.open(
+                    location, durability: journal.durability, maxPageCount: journal.maxPageCount, acceptingLoss: journal.acceptingLoss, logger: logger
+                )
+            }
+            let (file, info) = opened
             if info.recordsLost > 0 || journal.acceptingLoss && !info.cleanShutdown {
                 logger.warning("started on a journal that lost records, as --accept-journal-loss allows", metadata: [
-                    "journal": "\(journal.path)", "recordsLost": "\(info.recordsLost)",
+                    "journal": "\(file.path)", "recordsLost": "\(info.recordsLost)",
                 ])
             }
             journalFile = file
@@ -103,6 +118,51 @@ public struct ManagerServer: Service, CustomStringConvertible {
             await journalFile?.close(clean: false)
             throw error
         }
+    }
+
+    /// A standby: listens, answering `ping` and refusing every other call, until it holds the
+    /// journal's lease; then stops listening (its clients reconnect, to find it active) and
+    /// returns the journal, opened with a new epoch that fences off the manager it replaces.
+    /// - Returns: Nil when the manager was asked to stop first.
+    private func standBy(for location: JournalLocation, on loop: any EventLoop) async throws -> (JournalFile, JournalFile.StartInfo)? {
+        let configuration = configuration, logger = logger
+        guard let journal = configuration.journal else { return nil }
+        let store = try await loop.submit {
+            let store = ObjectStore(registry: configuration.types, epoch: 0, sessionGrace: configuration.sessionGrace, eventLoop: loop, logger: logger)
+            store.standbyFor = location.description
+            return NIOLoopBound(store, eventLoop: loop)
+        }.get()
+        let connections = ConnectionRegistry()
+        // Python's clients cannot fail over, and a standby serves nothing: it does not listen for them.
+        let (listeners, bound) = try await bindListeners(store: store, connections: connections, tls: nil, python: false, on: loop)
+        configuration.onListening(bound)
+        logger.notice("standby: waiting to take over the journal when its active manager stops", metadata: ["journal": "\(location)"])
+        let opening = Task {
+            try await JournalFile.open(
+                location, durability: journal.durability, maxPageCount: journal.maxPageCount, acceptingLoss: journal.acceptingLoss,
+                standby: true, logger: logger
+            ) { holder in
+                logger.info("standby: the journal's lease is held", metadata: ["holder": "\(holder)"])
+            }
+        }
+        let stopping = Mutex(false)
+        let opened = await withGracefulShutdownHandler {
+            await opening.result
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+            opening.cancel()
+        }
+        for listener in listeners { try? await listener.close() }
+        await connections.closeAll()
+        for address in configuration.addresses { Listener.removeSocketFile(for: address) }
+        if stopping.withLock({ $0 }) {
+            if case .success(let (file, _)) = opened { await file.close(clean: false) }
+            logger.info("standby stopped")
+            return nil
+        }
+        let file = try opened.get()
+        logger.notice("standby: took over the journal", metadata: ["journal": "\(location)", "epoch": "\(file.1.epoch)"])
+        return file
     }
 
     /// Restores the objects, listens, and serves until stopped; then checkpoints and closes.
@@ -136,7 +196,64 @@ public struct ManagerServer: Service, CustomStringConvertible {
                 logger.warning("durability relaxed: calls are answered before their commit; a crash loses up to 100 ms of acknowledged changes")
             }
         }
+        if let file = journalFile {
+            // The lease ends with the connection to PostgreSQL: a manager that lost it may have a
+            // successor already, so it stops rather than serve state it can no longer commit.
+            file.leaseEnded?.whenComplete { _ in
+                guard !store.value.isStopping else { return }
+                logger.critical("lost the connection to PostgreSQL, and with it the journal's lease; stopping so that a standby can take over (start this one again, with --standby)")
+                store.value.lostLease = true
+                stopped.succeed()
+            }
+        }
         let connections = ConnectionRegistry()
+        let (listeners, bound) = try await bindListeners(store: store, connections: connections, tls: tls, python: true, on: loop)
+        configuration.onListening(bound)
+        logger.info("manager ready", metadata: ["epoch": "\(epoch)", "pid": "\(getpid())"])
+
+        try await withGracefulShutdownHandler {
+            try await stopped.futureResult.get()
+        } onGracefulShutdown: {
+            logger.info("shutting down (signal, or the client that started the manager went away)")
+            stopped.succeed()
+        }
+        let lostLease = try await loop.submit {
+            store.value.isStopping = true
+            return store.value.lostLease
+        }.get()
+        for listener in listeners { try? await listener.close() }
+        await connections.closeAll()
+        for address in configuration.addresses + configuration.pythonAddresses { Listener.removeSocketFile(for: address) }
+        if let journalFile {
+            // The clean stop: everything is checkpointed, so the next start replays nothing.
+            let checkpointed: Bool
+            do {
+                try await loop.flatSubmit {
+                    store.value.stopServing()
+                    return store.value.journal!.checkpoint()
+                }.get()
+                checkpointed = true
+            } catch {
+                logger.error("the final checkpoint failed; the next start replays the journal", metadata: ["error": "\(error)"])
+                checkpointed = false
+            }
+            try? await loop.submit { store.value.journal!.stop() }.get()
+            await journalFile.close(clean: checkpointed)
+            if lostLease {
+                throw JournalError.writeFailed(
+                    journalFile.path,
+                    "the connection to PostgreSQL ended, and with it this manager's lease; it stopped so that a standby can take over. Start it again (with --standby) once the database is reachable"
+                )
+            }
+        }
+        logger.info("manager stopped")
+    }
+
+    /// Binds every address (and, with `python`, every Python address) to serve `store`.
+    private func bindListeners(
+        store: NIOLoopBound<ObjectStore>, connections: ConnectionRegistry, tls: NIOSSLContext?, python: Bool, on loop: any EventLoop
+    ) async throws -> ([any Channel], [ManagerAddress]) {
+        let configuration = configuration, logger = logger
         let throttle = try await loop.submit { NIOLoopBound(LoginThrottle(), eventLoop: loop) }.get()
         let full = RateLimitedWarning("refused connections: the manager serves --max-connections \(configuration.maxConnections) already", logger: logger)
         let tlsRefused = RateLimitedWarning("refused a TLS client: the handshake failed (see reason)", logger: logger)
@@ -177,9 +294,9 @@ public struct ManagerServer: Service, CustomStringConvertible {
                     )
                 }
             }
-            for listener in try await Self.bindPythonListeners(
+            for listener in try await python ? Self.bindPythonListeners(
                 configuration, store: store, throttle: throttle, connections: connections, full: full, on: loop, logger: logger
-            ) {
+            ) : [] {
                 listeners.append(listener.channel)
                 bound.append(listener.address)
             }
@@ -187,34 +304,6 @@ public struct ManagerServer: Service, CustomStringConvertible {
             for listener in listeners { try? await listener.close() }
             throw error
         }
-        configuration.onListening(bound)
-        logger.info("manager ready", metadata: ["epoch": "\(epoch)", "pid": "\(getpid())"])
-
-        try await withGracefulShutdownHandler {
-            try await stopped.futureResult.get()
-        } onGracefulShutdown: {
-            logger.info("shutting down (signal, or the client that started the manager went away)")
-            stopped.succeed()
-        }
-        for listener in listeners { try? await listener.close() }
-        await connections.closeAll()
-        for address in configuration.addresses + configuration.pythonAddresses { Listener.removeSocketFile(for: address) }
-        if let journalFile {
-            // The clean stop: everything is checkpointed, so the next start replays nothing.
-            let checkpointed: Bool
-            do {
-                try await loop.flatSubmit {
-                    store.value.stopServing()
-                    return store.value.journal!.checkpoint()
-                }.get()
-                checkpointed = true
-            } catch {
-                logger.error("the final checkpoint failed; the next start replays the journal", metadata: ["error": "\(error)"])
-                checkpointed = false
-            }
-            try? await loop.submit { store.value.journal!.stop() }.get()
-            await journalFile.close(clean: checkpointed)
-        }
-        logger.info("manager stopped")
+        return (listeners, bound)
     }
 }

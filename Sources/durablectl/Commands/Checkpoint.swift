@@ -27,8 +27,8 @@ struct Checkpoint: AsyncParsableCommand {
     func run() async throws {
         try journal.requireFile()
         try await reportingFailures {
-            let report = try await OfflineJournal.checkpoint(path: journal.path, logger: Logger(label: "durablectl"))
-            print("checkpointed \(journal.path): \(report.objects) objects, \(report.replayed) records folded in (last stop \(report.lastStopWasClean ? "clean" : "unclean"))")
+            let report = try await OfflineJournal.checkpoint(path: journal.path, postgresSchema: journal.pgSchema, logger: Logger(label: "durablectl"))
+            print("checkpointed \(journal.displayName): \(report.objects) objects, \(report.replayed) records folded in (last stop \(report.lastStopWasClean ? "clean" : "unclean"))")
         }
     }
 }

@@ -40,9 +40,9 @@ struct Import: AsyncParsableCommand {
         try await reportingFailures {
             let progress = TerminalProgress("importing")
             progress.say("writing \(export.objects.count) objects")
-            let count = try await OfflineJournal.importing(export, into: journal.path)
+            let count = try await OfflineJournal.importing(export, into: journal.path, postgresSchema: journal.pgSchema)
             progress.finish()
-            print("imported \(count) objects into \(journal.path)")
+            print("imported \(count) objects into \(journal.displayName)")
         }
     }
 }

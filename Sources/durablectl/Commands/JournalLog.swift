@@ -127,7 +127,7 @@ struct JournalLog: AsyncParsableCommand {
         if let id = names.first(where: { $0.value.name == reference })?.key { return id }
         if reference == "manager" || reference == "#0" || reference == "0" { return 0 }
         guard let id = UInt64(reference.hasPrefix("#") ? String(reference.dropFirst()) : reference), names[id] != nil else {
-            printError("durablectl: no object '\(reference)' in \(journal.path); `durablectl objects` lists them")
+            printError("durablectl: no object '\(reference)' in \(journal.displayName); `durablectl objects` lists them")
             throw ExitCode(66)
         }
         return id

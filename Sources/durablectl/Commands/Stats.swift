@@ -39,7 +39,7 @@ struct Stats: AsyncParsableCommand {
             for object in live { byType[object.typeID, default: 0] += 1 }
             let state = RunState(running: running, facts: facts)
             let fields: [(String, Value)] = [
-                ("path", .string(journal.path)),
+                ("path", .string(reader.path)),
                 ("schemaVersion", .int(Int64(facts.schemaVersion))),
                 ("epoch", .int(Int64(facts.epoch))),
                 ("state", .string(state.code)),
@@ -51,8 +51,8 @@ struct Stats: AsyncParsableCommand {
                 ("lastSeq", .int(Int64(facts.lastSeq ?? facts.checkpointSeq))),
                 ("checkpointSeq", .int(Int64(facts.checkpointSeq))),
                 ("lastCheckpointTime", facts.lastCheckpointTime.map(Value.double) ?? .null),
-                ("databaseBytes", .int(fileSize(journal.path))),
-                ("walBytes", .int(fileSize(journal.path + "-wal"))),
+                ("databaseBytes", journal.isPostgres ? .null : .int(fileSize(journal.path))),
+                ("walBytes", journal.isPostgres ? .null : .int(fileSize(journal.path + "-wal"))),
                 ("objects", .int(Int64(live.count))),
                 ("objectsByType", .map(.init(uniqueKeysWithValues: byType.sorted { $0.key < $1.key }.map { (.string($0), .int(Int64($1))) }))),
             ]

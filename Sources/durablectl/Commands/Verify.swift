@@ -47,12 +47,12 @@ struct Verify: AsyncParsableCommand {
                     "problems": .array(problems.map(Value.string)),
                 ])
             } else if problems.isEmpty {
-                print("ok: \(objects) objects, \(replayed) records replayed, integrity check passed: \(journal.path)")
+                print("ok: \(objects) objects, \(replayed) records replayed, integrity check passed: \(journal.displayName)")
             } else {
                 for problem in problems { print("problem: \(problem)") }
             }
             guard problems.isEmpty else {
-                printError("durablectl: \(journal.path) has \(problems.count) problem(s); restore it from a backup (`durablectl import`)")
+                printError("durablectl: \(journal.displayName) has \(problems.count) problem(s); restore it from a backup (`durablectl import`)")
                 throw ExitCode(65)
             }
         }

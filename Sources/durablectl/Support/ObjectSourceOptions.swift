@@ -64,7 +64,7 @@ struct ObjectSourceOptions: ParsableArguments {
     /// Reads the journal in place of a manager that cannot be asked; with no journal either, that
     /// is one line naming both, and exit 66 as for any missing journal.
     private func fallBack(because reason: String) throws -> Source {
-        guard access(journal.path, F_OK) == 0 else {
+        guard journal.isPostgres || access(journal.path, F_OK) == 0 else {
             printError("durablectl: \(reason), and there is no journal at \(journal.path); start the manager (durablectl serve), or pass --connect or --journal")
             throw ExitCode(66)
         }
