@@ -199,7 +199,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         if let file = journalFile {
             // The lease ends with the connection to PostgreSQL: a manager that lost it may have a
             // successor already, so it stops rather than serve state it can no longer commit.
-            file.leaseEnded?.whenComplete { _ in
+            file.leaseEnded?.hop(to: loop).whenComplete { _ in
                 guard !store.value.isStopping else { return }
                 logger.critical("lost the connection to PostgreSQL, and with it the journal's lease; stopping so that a standby can take over (start this one again, with --standby)")
                 store.value.lostLease = true

@@ -212,7 +212,8 @@ final class PostgresJournalConnection: JournalConnection {
         writing: Bool, _ body: @escaping @Sendable (PostgresJournalConnection) async throws -> Result
     ) throws(JournalError) -> Result {
         let connection = UncheckedBox(self)
-        switch Self.waitFor({ try await body(connection.value) }) {
+        // A query written after the connection closed is never answered: the close ends the wait.
+        switch Self.waitFor(endingWith: self.connection.closeFuture, { try await body(connection.value) }) {
         case .success(let result):
             return result
         case .failure(let error as JournalError):
@@ -224,18 +225,27 @@ final class PostgresJournalConnection: JournalConnection {
 
     /// Runs `body` as a task and blocks the calling thread until it ends: for the journal's
     /// thread, and for a reader's caller, which the synchronous ``JournalReader`` API blocks anyway.
-    static func waitFor<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) -> Swift.Result<Result, any Error> {
+    /// - Parameter closed: When it completes first, the wait ends with a lost connection.
+    static func waitFor<Result: Sendable>(
+        endingWith closed: EventLoopFuture<Void>? = nil, _ body: @escaping @Sendable () async throws -> Result
+    ) -> Swift.Result<Result, any Error> {
         let outcome = Mutex<Swift.Result<Result, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
-            let result: Swift.Result<Result, any Error>
-            do {
-                result = .success(try await body())
-            } catch {
-                result = .failure(error)
+        let finish = { @Sendable (result: Swift.Result<Result, any Error>) in
+            let first = outcome.withLock { outcome in
+                guard case .none = outcome else { return false }
+                outcome = result
+                return true
             }
-            outcome.withLock { $0 = result }
-            done.signal()
+            if first { done.signal() }
+        }
+        closed?.whenComplete { _ in finish(.failure(ConnectionEnded())) }
+        Task {
+            do {
+                finish(.success(try await body()))
+            } catch {
+                finish(.failure(error))
+            }
         }
         done.wait()
         return outcome.withLock { $0 }!
@@ -262,8 +272,14 @@ final class PostgresJournalConnection: JournalConnection {
         return writing ? .writeFailed(place, detail) : .cannotOpen(place, detail)
     }
 
+    /// The connection closed while a statement waited for its answer.
+    private struct ConnectionEnded: Error {}
+
     /// What went wrong, in words: the server's message and SQLSTATE, or what happened to the connection.
     static func describe(_ error: any Error) -> String {
+        if error is ConnectionEnded {
+            return "the connection to PostgreSQL is gone; this manager's lease on the journal ended with it"
+        }
         guard let error = error as? PSQLError else { return "\(error)" }
         if let message = error.serverInfo?[.message] {
             let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
