@@ -52,7 +52,7 @@ struct JournalSchemaTests {
             "INSERT INTO t VALUES ('it''s; fine')",
         ])
         let first = PostgresSchema.statements(of: PostgresSchema.migrations[0].sql)
-        #expect(first.count == 9)
+        #expect(first.count == 8)
         #expect(first.allSatisfy { !$0.hasPrefix("--") && !$0.isEmpty })
     }
 }

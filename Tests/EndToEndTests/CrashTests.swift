@@ -50,10 +50,12 @@ struct CrashOutcome {
 /// with violations, records each as an issue and keeps the folder.
 func runCrashCycles(
     cycles: Int, workers: Int, extraArguments: [String] = [], logLevel: String = "warning",
-    captureStandardError: Bool = false
+    captureStandardError: Bool = false, journalPath: String? = nil
 ) async throws -> CrashOutcome {
     let started = ContinuousClock.now
-    let manager = try await ManagerFixture.start(extraArguments: extraArguments, logLevel: logLevel, captureStandardError: captureStandardError)
+    let manager = try await ManagerFixture.start(
+        extraArguments: extraArguments, logLevel: logLevel, captureStandardError: captureStandardError, journalPath: journalPath
+    )
     let run: CrashRun
     do {
         run = try CrashRun(manager: manager, workers: workers)

@@ -66,7 +66,8 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
         guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
             throw .cannotOpen(uri, "sslmode '\(sslMode)' is not one of disable, prefer, require, verify-ca, verify-full")
         }
-        password = query["password"] ?? components.password ?? environment["PGPASSWORD"]
+        // libpq treats an empty password as none, and looks further.
+        password = [query["password"], components.password, environment["PGPASSWORD"]].lazy.compactMap { $0 }.first { !$0.isEmpty }
         if password == nil {
             let file = environment["PGPASSFILE"] ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass"
             password = Self.password(in: file, host: host, port: port, database: database, user: user)
@@ -79,7 +80,8 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
         // libpq calls a Unix socket connection's host "localhost" in this file.
         let hostName = host.hasPrefix("/") ? "localhost" : host
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        // isNewline: a file written on Windows ends its lines with "\r\n", one Character in Swift.
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             var fields: [String] = []
             var field = ""
             var escaped = false

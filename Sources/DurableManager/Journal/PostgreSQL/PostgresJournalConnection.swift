@@ -164,8 +164,10 @@ final class PostgresJournalConnection: JournalConnection {
         let rows = try await connection.query(
             "SELECT pg_try_advisory_lock(\(Self.leaseClass), hashtext(\(address.schema)))", logger: logger
         )
-        for try await locked in rows.decode(Bool.self) { return locked }
-        return false
+        // Every stream is read to its end (see ``run(_:logger:)``).
+        var locked = false
+        for try await value in rows.decode(Bool.self) { locked = value }
+        return locked
     }
 
     /// Who holds the lease, as pg_stat_activity shows them.
@@ -176,10 +178,11 @@ final class PostgresJournalConnection: JournalConnection {
             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(Int64(Self.leaseClass))::oid
               AND l.objid = (hashtext(\(address.schema))::bigint & 4294967295)::oid
             """, logger: logger)
+        var holder = "a manager that just stopped"
         for try await (pid, application, client) in rows.decode((Int32, String, String).self) {
-            return "\(application.isEmpty ? "a client" : application), PostgreSQL backend \(pid), from \(client)"
+            holder = "\(application.isEmpty ? "a client" : application), PostgreSQL backend \(pid), from \(client)"
         }
-        return "a manager that just stopped"
+        return holder
     }
 
     /// The pid of the manager that holds the lease, read off its `application_name`: -1 for a
@@ -192,8 +195,9 @@ final class PostgresJournalConnection: JournalConnection {
                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(Int64(Self.leaseClass))::oid
                   AND l.objid = (hashtext(\(schema))::bigint & 4294967295)::oid
                 """, logger: logger)
-            for try await name in rows.decode(String.self) { return Optional(name) }
-            return nil
+            var found: String?
+            for try await name in rows.decode(String.self) { found = name }
+            return found
         }
         guard case .success(let name?) = found else { return nil }
         return name.hasPrefix("durablemanager pid ") ? Int32(name.dropFirst("durablemanager pid ".count)) ?? -1 : -1
@@ -299,8 +303,16 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     private func execute(_ sql: String) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        try await run(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
+
+    /// Runs `query` to its end. PostgreSQL reports an error raised while a statement runs (a
+    /// fence, a trigger, a full disk) in the rows' stream, after the query call returned: a
+    /// statement whose stream is not read to its end can fail without anyone knowing.
+    private func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await connection.query(query, logger: logger) {}
+    }
+
 
     /// Runs `body` in a transaction, rolled back if it throws.
     private func transaction(_ body: () async throws -> Void) async throws {
@@ -315,13 +327,14 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     private func fence() async throws {
-        try await connection.query("SELECT fence(\(epoch))", logger: logger)
+        try await run("SELECT fence(\(epoch))", logger: logger)
     }
 
     private func integer(_ query: PostgresQuery) async throws -> Int64? {
         let rows = try await connection.query(query, logger: logger)
-        for try await value in rows.decode(Int64?.self) { return value }
-        return nil
+        var found: Int64?
+        for try await value in rows.decode(Int64?.self) { found = value }
+        return found
     }
 
     private func state(_ key: String) async throws -> Int64? {
@@ -329,7 +342,7 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     private func setState(_ values: [(String, Int64)]) async throws {
-        try await connection.query("""
+        try await run("""
             INSERT INTO manager_state (key, value) SELECT * FROM unnest(\(values.map(\.0))::text[], \(values.map(\.1))::bigint[])
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, logger: logger)
@@ -405,7 +418,7 @@ final class PostgresJournalConnection: JournalConnection {
                 try await execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, file text NOT NULL, applied_at double precision NOT NULL)")
                 // PostgreSQL's extended protocol, all PostgresNIO speaks, takes one statement at a time.
                 for statement in PostgresSchema.statements(of: migration.sql) { try await execute(statement) }
-                try await connection.query("""
+                try await run("""
                     INSERT INTO schema_migrations (version, file, applied_at)
                     VALUES (\(migration.version), \(migration.file), extract(epoch FROM now()))
                     """, logger: logger)
@@ -472,7 +485,7 @@ final class PostgresJournalConnection: JournalConnection {
 
     /// One call of `append_records`: the fence and the records in one statement.
     private func append(_ records: [JournalRecord], arguments: [ByteBuffer], replies: [ByteBuffer]) async throws {
-        try await connection.query("""
+        try await run("""
             SELECT append_records(\(epoch), \(records.map { Int64(bitPattern: $0.seq) }), \(records.map(\.time)),
                 \(records.map { Int64(bitPattern: $0.object) }), \(records.map(\.op)), \(arguments),
                 \(records.map { $0.session ?? "" }), \(records.map { Int64(bitPattern: $0.request ?? 0) }), \(replies))
@@ -535,21 +548,21 @@ final class PostgresJournalConnection: JournalConnection {
     /// Writes a checkpoint's rows; inside its transaction.
     private func write(_ rows: CheckpointRows, plan: CheckpointPlan) async throws {
         // The journal goes first, as on SQLite.
-        try await connection.query("DELETE FROM journal WHERE seq <= \(Int64(bitPattern: plan.upTo))", logger: logger)
+        try await run("DELETE FROM journal WHERE seq <= \(Int64(bitPattern: plan.upTo))", logger: logger)
         if plan.replaceAll {
             try await execute("DELETE FROM blocks")
             try await execute("DELETE FROM objects")
         }
         let dropped = plan.dropped.map { Int64(bitPattern: $0) }
         if !dropped.isEmpty {
-            try await connection.query("DELETE FROM blocks WHERE object = ANY(\(dropped)::bigint[])", logger: logger)
-            try await connection.query("DELETE FROM objects WHERE id = ANY(\(dropped)::bigint[])", logger: logger)
+            try await run("DELETE FROM blocks WHERE object = ANY(\(dropped)::bigint[])", logger: logger)
+            try await run("DELETE FROM objects WHERE id = ANY(\(dropped)::bigint[])", logger: logger)
         }
         // Unnamed rows first, so that a name that moved to a new object is free when it is written.
         for named in [false, true] {
             let objects = rows.objects.filter { ($0.name != nil) == named }
             guard !objects.isEmpty else { continue }
-            try await connection.query("""
+            try await run("""
                 INSERT INTO objects (id, type, name, state)
                 SELECT id, type, NULLIF(name, ''), state
                 FROM unnest(\(objects.map(\.id))::bigint[], \(objects.map(\.type))::text[], \(objects.map { $0.name ?? "" })::text[], \(objects.map(\.state))::bytea[])
@@ -558,16 +571,16 @@ final class PostgresJournalConnection: JournalConnection {
                 """, logger: logger)
         }
         if !rows.rewritten.isEmpty {
-            try await connection.query("DELETE FROM blocks WHERE object = ANY(\(rows.rewritten)::bigint[])", logger: logger)
+            try await run("DELETE FROM blocks WHERE object = ANY(\(rows.rewritten)::bigint[])", logger: logger)
         }
         if !rows.deletes.objects.isEmpty {
-            try await connection.query("""
+            try await run("""
                 DELETE FROM blocks b USING unnest(\(rows.deletes.objects)::bigint[], \(rows.deletes.blocks)::bigint[]) AS d(object, block)
                 WHERE b.object = d.object AND b.block = d.block
                 """, logger: logger)
         }
         if !rows.writes.objects.isEmpty {
-            try await connection.query("""
+            try await run("""
                 INSERT INTO blocks (object, block, data)
                 SELECT * FROM unnest(\(rows.writes.objects)::bigint[], \(rows.writes.blocks)::bigint[], \(rows.writes.data)::bytea[])
                 ON CONFLICT (object, block) DO UPDATE SET data = excluded.data
@@ -580,7 +593,7 @@ final class PostgresJournalConnection: JournalConnection {
         if let replies = rows.replies {
             try await execute("DELETE FROM replies")
             if !replies.sessions.isEmpty {
-                try await connection.query("""
+                try await run("""
                     INSERT INTO replies (session, request, reply)
                     SELECT s, r, NULLIF(p, ''::bytea) FROM unnest(\(replies.sessions)::text[], \(replies.requests)::bigint[], \(replies.replies)::bytea[]) AS x(s, r, p)
                     """, logger: logger)
@@ -601,7 +614,7 @@ final class PostgresJournalConnection: JournalConnection {
 
     func raiseEpoch(to epoch: UInt64) throws(JournalError) {
         try blocking(writing: true) { journal in
-            try await journal.connection.query(
+            try await journal.run(
                 "UPDATE manager_state SET value = greatest(value, \(Int64(bitPattern: epoch))) WHERE key = 'epoch'", logger: journal.logger
             )
         }

@@ -89,6 +89,7 @@ enum PostgresSchema {
                 FROM unnest(seqs, times, objects, ops, args, sessions, requests, replies)
                     AS r(seq, time, object, op, args, session, request, reply);
         END $$;
+
         """),
     ]
 
