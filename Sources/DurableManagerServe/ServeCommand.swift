@@ -284,6 +284,9 @@ public struct ServeCommand: AsyncParsableCommand {
         if standby, !onPostgres {
             throw ValidationError("--standby needs a journal on PostgreSQL (--journal postgresql://...): a standby takes over a journal another host's manager wrote, which an SQLite file on one disk cannot give")
         }
+        if onPostgres, journalMaxPages != nil {
+            throw ValidationError("--journal-max-pages caps an SQLite file; a journal on PostgreSQL is bounded by its database (a tablespace, a quota)")
+        }
         var journalSettings = ManagerServer.Configuration.Journal(path: journalPath, durability: mode)
         journalSettings.postgresSchema = pgSchema
         journalSettings.standby = standby

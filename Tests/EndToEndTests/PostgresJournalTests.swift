@@ -222,7 +222,7 @@ struct PostgresJournalTests {
     }
 
     /// The fence: once the journal's epoch is not the manager's own (a successor raised it), the
-    /// manager's writes fail in their own transaction, and say why.
+    /// manager's writes fail in their own transaction, say why, and the manager stops.
     @Test func aManagerWhoseEpochWasRaisedCanWriteNothing() async throws {
         let schema = PostgresTestDatabase.newSchema()
         let manager = try await startManager(schema: schema)
@@ -238,6 +238,8 @@ struct PostgresJournalTests {
             #expect(error.message.contains("another manager took over this journal"), "\(error.message)")
         }
         #expect(try PostgresTestDatabase.psql("SELECT count(*) FROM \(schema).journal WHERE op = '__setitem__'") == ["1"])
+        // Fenced off, it stops as a manager that lost its lease does.
+        #expect(await manager.process.waitForExit(timeout: .seconds(20)) == 65)
         await client.shutdown()
         await manager.stop()
     }

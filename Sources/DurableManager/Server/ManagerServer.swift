@@ -90,7 +90,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
                         "--standby needs a journal on PostgreSQL (--journal postgresql://...): a standby takes over a journal that another host's manager wrote, which one SQLite file on one disk cannot give"
                     )
                 }
-                guard let file = try await standBy(for: location, on: loop) else { return }
+                guard let file = try await standBy(for: location, tls: tls, on: loop) else { return }
                 opened = file
             } else {
                 opened = try await JournalFile.open(
@@ -124,7 +124,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
     /// journal's lease; then stops listening (its clients reconnect, to find it active) and
     /// returns the journal, opened with a new epoch that fences off the manager it replaces.
     /// - Returns: Nil when the manager was asked to stop first.
-    private func standBy(for location: JournalLocation, on loop: any EventLoop) async throws -> (JournalFile, JournalFile.StartInfo)? {
+    private func standBy(for location: JournalLocation, tls: NIOSSLContext?, on loop: any EventLoop) async throws -> (JournalFile, JournalFile.StartInfo)? {
         let configuration = configuration, logger = logger
         guard let journal = configuration.journal else { return nil }
         let store = try await loop.submit {
@@ -134,7 +134,7 @@ public struct ManagerServer: Service, CustomStringConvertible {
         }.get()
         let connections = ConnectionRegistry()
         // Python's clients cannot fail over, and a standby serves nothing: it does not listen for them.
-        let (listeners, bound) = try await bindListeners(store: store, connections: connections, tls: nil, python: false, on: loop)
+        let (listeners, bound) = try await bindListeners(store: store, connections: connections, tls: tls, python: false, on: loop)
         configuration.onListening(bound)
         logger.notice("standby: waiting to take over the journal when its active manager stops", metadata: ["journal": "\(location)"])
         let opening = Task {

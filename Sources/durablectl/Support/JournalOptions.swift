@@ -18,7 +18,7 @@ struct JournalOptions: ParsableArguments {
     var path: String { journal ?? StateFolder.default.journalPath }
 
     /// The journal as messages name it: a PostgreSQL URI without its password.
-    var displayName: String { (try? JournalLocation(path, schema: pgSchema).description) ?? path }
+    var displayName: String { (try? JournalLocation(path, schema: pgSchema).description) ?? PostgresJournalAddress.withoutPassword(path) }
 
     /// Whether the journal is on PostgreSQL rather than in a file.
     var isPostgres: Bool { path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") }

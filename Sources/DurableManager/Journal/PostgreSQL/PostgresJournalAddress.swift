@@ -42,20 +42,24 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
     package init(
         _ uri: String, schema: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(JournalError) {
+        // Errors name the URI without its password.
+        let shown = Self.withoutPassword(uri)
         guard Self.isPostgresURI(uri), let components = URLComponents(string: uri) else {
-            throw .cannotOpen(uri, "not a PostgreSQL URI; write postgresql://USER@HOST:PORT/DATABASE")
+            throw .cannotOpen(shown, "not a PostgreSQL URI; write postgresql://USER@HOST:PORT/DATABASE (one host)")
         }
         guard Self.isIdentifier(schema) else {
-            throw .cannotOpen(uri, "'\(schema)' is not a schema name this journal uses: letters, digits and _, not starting with a digit, at most 63")
+            throw .cannotOpen(shown, "'\(schema)' is not a schema name this journal uses: lowercase letters, digits and _, not starting with a digit or pg_, at most 63")
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
         let login = ProcessInfo.processInfo.userName
-        let host = query["host"] ?? components.percentEncodedHost.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding } ?? environment["PGHOST"] ?? "/var/run/postgresql"
+        var host = query["host"] ?? components.percentEncodedHost.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding } ?? environment["PGHOST"] ?? "/var/run/postgresql"
+        // An IPv6 address comes in brackets, which are the URI's, not the address's.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         server = host.hasPrefix("/") ? .socketFolder(host) : .host(host)
         let portText = query["port"] ?? components.port.map(String.init) ?? environment["PGPORT"] ?? "5432"
         guard let port = Int(portText), (1...65535).contains(port) else {
-            throw .cannotOpen(uri, "'\(portText)' is not a port")
+            throw .cannotOpen(shown, "'\(portText)' is not a port")
         }
         self.port = port
         user = query["user"] ?? components.user.flatMap { $0.isEmpty ? nil : $0 } ?? environment["PGUSER"] ?? login
@@ -64,7 +68,7 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
         self.schema = schema
         sslMode = query["sslmode"] ?? environment["PGSSLMODE"] ?? "disable"
         guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
-            throw .cannotOpen(uri, "sslmode '\(sslMode)' is not one of disable, prefer, require, verify-ca, verify-full")
+            throw .cannotOpen(shown, "sslmode '\(sslMode)' is not one of disable, allow, prefer, require, verify-ca, verify-full")
         }
         // libpq treats an empty password as none, and looks further.
         password = [query["password"], components.password, environment["PGPASSWORD"]].lazy.compactMap { $0 }.first { !$0.isEmpty }
@@ -106,12 +110,25 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
         return nil
     }
 
-    /// A plain SQL identifier, which needs no quoting and cannot smuggle anything into a statement.
+    /// A schema name that cannot smuggle anything into a statement and reads the same quoted
+    /// (as statements write it) or not (as `psql` users type it): lowercase, since PostgreSQL
+    /// folds an unquoted name to lowercase; not `pg_`, which PostgreSQL keeps for itself.
     static func isIdentifier(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }
-        let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63, !name.hasPrefix("pg_") else { return false }
+        let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz_")
         let digits = CharacterSet(charactersIn: "0123456789")
         return letters.contains(first) && name.unicodeScalars.allSatisfy { letters.contains($0) || digits.contains($0) }
+    }
+
+    /// The schema as statements name it: quoted, so that a name SQL reserves (`user`) works too.
+    var quotedSchema: String { "\"\(schema)\"" }
+
+    /// `uri` with the password of its user part, if any, left out.
+    package static func withoutPassword(_ uri: String) -> String {
+        guard let scheme = uri.range(of: "://"), let at = uri[scheme.upperBound...].firstIndex(of: "@"),
+              let colon = uri[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return uri }
+        return String(uri[..<colon]) + ":***" + String(uri[at...])
     }
 
     /// The URI without its password, and the schema: what logs, errors and `ping` show.

@@ -82,7 +82,7 @@ final class PostgresJournalConnection: JournalConnection {
         let journal = PostgresJournalConnection(address: address, connection: connection, logger: logger)
         do {
             // The schema name was checked to be a plain identifier: it cannot carry SQL.
-            try await journal.execute("SET search_path TO \(address.schema)")
+            try await journal.execute("SET search_path TO \(address.quotedSchema)")
             if let durability {
                 // full: a commit returns once its WAL is flushed (and, with synchronous standbys
                 // configured on the server, once they have it), so nothing acknowledged is lost when
@@ -177,6 +177,7 @@ final class PostgresJournalConnection: JournalConnection {
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(Int64(Self.leaseClass))::oid
               AND l.objid = (hashtext(\(address.schema))::bigint & 4294967295)::oid
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """, logger: logger)
         var holder = "a manager that just stopped"
         for try await (pid, application, client) in rows.decode((Int32, String, String).self) {
@@ -194,6 +195,7 @@ final class PostgresJournalConnection: JournalConnection {
                 SELECT coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(Int64(Self.leaseClass))::oid
                   AND l.objid = (hashtext(\(schema))::bigint & 4294967295)::oid
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 """, logger: logger)
             var found: String?
             for try await name in rows.decode(String.self) { found = name }
@@ -270,6 +272,9 @@ final class PostgresJournalConnection: JournalConnection {
     private func journalError(_ error: any Error, writing: Bool) -> JournalError {
         let detail = Self.describe(error)
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            // Fenced off: another manager took over. Ending the session ends the lease too, which
+            // stops this manager as a lost connection does (``ManagerServer``).
+            if state == "DM001" { let _: EventLoopFuture<Void> = connection.close() }
             // Class 53: insufficient resources (53100 disk full, 53200 out of memory...).
             if state.hasPrefix("53") { return .full(place, detail) }
         }
@@ -399,7 +404,11 @@ final class PostgresJournalConnection: JournalConnection {
 
     /// Refuses a schema of another application or of a newer version, then applies what is missing.
     private func migrate() async throws {
-        try await execute("CREATE SCHEMA IF NOT EXISTS \(address.schema)")
+        // CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists: a
+        // role that owns its schema and no more starts all the same.
+        var exists = false
+        for try await _ in try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(address.schema)", logger: logger) { exists = true }
+        if !exists { try await execute("CREATE SCHEMA IF NOT EXISTS \(address.quotedSchema)") }
         let tables = Set(try await tableNames())
         if !tables.isEmpty {
             guard tables.contains("schema_migrations"), tables.contains("manager_state"),
@@ -613,11 +622,12 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     func raiseEpoch(to epoch: UInt64) throws(JournalError) {
+        let raised = max(self.epoch, Int64(bitPattern: epoch))
         try blocking(writing: true) { journal in
-            try await journal.run(
-                "UPDATE manager_state SET value = greatest(value, \(Int64(bitPattern: epoch))) WHERE key = 'epoch'", logger: journal.logger
-            )
+            try await journal.run("UPDATE manager_state SET value = \(raised) WHERE key = 'epoch'", logger: journal.logger)
         }
+        // The fence compares the journal's epoch with this connection's own: they move together.
+        self.epoch = raised
     }
 
     // MARK: Reading
