@@ -82,6 +82,35 @@ struct PostgresJournalTests {
         #expect(try await client.queue("jobs", of: Int.self).qsize() >= 3)
     }
 
+    /// `--checkpoint-every` bounds the journal table as on SQLite, and a kill between
+    /// checkpoints loses nothing (the start replays only the records after the last one).
+    @Test func theAutomaticCheckpointKeepsTheJournalNearItsBound() async throws {
+        let schema = PostgresTestDatabase.newSchema()
+        let manager = try await startManager(schema: schema, extraArguments: ["--checkpoint-every", "200"])
+        let client = try await manager.connect()
+        let numbers = try await client.dict("numbers", keys: Int.self, values: Int.self)
+        for index in 0..<2_000 { try await numbers.set(index % 700, index) }
+        let queue = try await client.queue("jobs", of: Int.self)
+        for job in 0..<600 { try await queue.put(job) }
+        for _ in 0..<550 { _ = try await queue.get() }
+        await client.shutdown()
+        let rows = try #require(Int(try PostgresTestDatabase.psql("SELECT count(*) FROM \(schema).journal").first ?? ""))
+        #expect(rows <= 260, "\(rows) records left after checkpoints every 200")
+        #expect(try PostgresTestDatabase.psql("SELECT value FROM \(schema).manager_state WHERE key = 'checkpoint_seq'").first != "0")
+        await manager.kill()
+        try await manager.restart()
+        let again = try await manager.connect()
+        let restored = try await again.dict("numbers", keys: Int.self, values: Int.self)
+        #expect(try await restored.count() == 700)
+        #expect(try await restored[699] == 1_399)
+        #expect(try await restored[0] == 1_400)
+        let jobs = try await again.queue("jobs", of: Int.self)
+        #expect(try await jobs.qsize() == 50)
+        #expect(try await jobs.get() == 550)
+        await again.shutdown()
+        await manager.stop()
+    }
+
     @Test func theCrashTestHoldsOnPostgres() async throws {
         let cycles = environmentCount("CRASH_CYCLES", default: 5)
         let outcome = try await runCrashCycles(
