@@ -30,7 +30,7 @@ extension ObjectStore {
     /// Applies journal records in order, as they were applied when appended.
     package func replay(_ records: [JournalRecord]) throws(JournalError) {
         for record in records {
-            if record.op == "create", case .string(let typeID)? = record.arguments.first, type(typeID) == nil {
+            if record.op == StoreOp.create.rawValue, case .string(let typeID)? = record.arguments.first, type(typeID) == nil {
                 throw .unregisteredType(journalPath, typeID: typeID, object: record.object)
             }
             do {
@@ -52,8 +52,8 @@ extension ObjectStore {
             guard record.op == ManagerStart.op else { throw ManagerError(.valueError, "the manager (#0) has no record '\(record.op)'") }
             return
         }
-        switch record.op {
-        case "create":
+        switch StoreOp(rawValue: record.op) {
+        case .create?:
             try arguments.expect(3...4)
             let typeID = try arguments.string(0)
             guard let type = type(typeID) else { throw ManagerError(.valueError, "unknown type '\(typeID)'") }
@@ -72,15 +72,15 @@ extension ObjectStore {
             objects[record.object] = Entry(type: type, object: object, name: name)
             if let name { names[ExactString(name)] = record.object }
             renamedSinceCheckpoint.insert(record.object)
-        case "unname":
+        case .unname?:
             if let name = objects[record.object]?.name { names[ExactString(name)] = nil }
             objects[record.object]?.name = nil
             renamedSinceCheckpoint.insert(record.object)
-        case "drop":
+        case .drop?:
             remove(record.object)
             droppedSinceCheckpoint.insert(record.object)
             renamedSinceCheckpoint.remove(record.object)
-        default:
+        case .start?, nil:
             try entry(for: record.object).object.replay(record.op, arguments)
         }
     }

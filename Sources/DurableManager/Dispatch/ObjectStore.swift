@@ -239,7 +239,7 @@ package final class ObjectStore {
         if type.isDurable, let journal {
             var record: [Value] = [.string(type.typeID), name.map(Value.string) ?? .null, .array(arguments)]
             if type.recordsCreatedState { record.append(object.currentState) }
-            journal.append(object: id, op: "create", arguments: record, caller: caller, reply: caller.map { _ in .reference(reference) })
+            journal.append(object: id, op: StoreOp.create.rawValue, arguments: record, caller: caller, reply: caller.map { _ in .reference(reference) })
             renamedSinceCheckpoint.insert(id)
         }
         activate(id)
@@ -287,7 +287,7 @@ package final class ObjectStore {
         guard let id = names.removeValue(forKey: ExactString(name)) else { return false }
         objects[id]?.name = nil
         if objects[id]?.type.isDurable == true, let journal {
-            journal.append(object: id, op: "unname", arguments: [])
+            journal.append(object: id, op: StoreOp.unname.rawValue, arguments: [])
             renamedSinceCheckpoint.insert(id)
         }
         scheduleSweep()
@@ -355,7 +355,7 @@ package final class ObjectStore {
         let unreached = objects.keys.filter { !reached.contains($0) }
         for id in unreached {
             if objects[id]?.type.isDurable == true, let journal {
-                journal.append(object: id, op: "drop", arguments: [])
+                journal.append(object: id, op: StoreOp.drop.rawValue, arguments: [])
                 droppedSinceCheckpoint.insert(id)
                 renamedSinceCheckpoint.remove(id)
             }

@@ -18,14 +18,15 @@ struct BlockReader {
     /// The position the next entry or item must be past (a dict) or at (items).
     private var next: Int64 = 0
 
-    /// The types kept in blocks: a dict's entries, the items of a list or a queue.
-    static let itemTypes: Set<String> = ["list", "Queue", "JoinableQueue"]
-
     init(object: UInt64, typeID: String, path: String) {
         self.object = object
         self.typeID = typeID
         self.path = path
-        kind = typeID == "dict" ? .dict : Self.itemTypes.contains(typeID) ? .items : .none
+        kind = switch CheckpointLayout.of(typeID) {
+        case .dictEntries: .dict
+        case .items: .items
+        case .whole: .none
+        }
     }
 
     /// Adds block `block`, whose data is `data`; blocks come in order.

@@ -53,16 +53,16 @@ public struct JournalObjectName: Sendable, Hashable {
 
     /// Updates `names` with what `record` says about its object's type and name, if anything.
     public static func note(_ record: JournalRecord, in names: inout [UInt64: JournalObjectName]) {
-        switch record.op {
-        case "create":
+        switch StoreOp(rawValue: record.op) {
+        case .create?:
             guard case .string(let typeID)? = record.arguments.first else { return }
             let name: String? = if record.arguments.count > 1, case .string(let text) = record.arguments[1] { text } else { nil }
             names[record.object] = JournalObjectName(typeID: typeID, name: name)
-        case "unname":
+        case .unname?:
             names[record.object]?.name = nil
-        case "drop":
+        case .drop?:
             names[record.object]?.isDropped = true
-        default:
+        case .start?, nil:
             break
         }
     }

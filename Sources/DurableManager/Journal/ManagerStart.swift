@@ -38,7 +38,7 @@ public struct ManagerStart: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The op of the record; its object is 0, the manager.
-    public static let op = "start"
+    public static let op = StoreOp.start.rawValue
 
     /// This run's epoch: ids of in-memory objects it makes carry it.
     public var epoch: UInt64

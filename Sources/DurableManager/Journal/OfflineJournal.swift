@@ -70,7 +70,7 @@ public enum OfflineJournal {
         var blocks = 0
         for object in export.objects {
             let state: RestoredState
-            if object.type == "dict" {
+            if CheckpointLayout.of(object.type) == .dictEntries {
                 guard case .map(let entries) = object.state else {
                     throw JournalError.damaged(path, "the export's dict #\(object.id) has no map of entries")
                 }

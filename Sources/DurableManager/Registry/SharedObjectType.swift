@@ -41,6 +41,8 @@ package struct SharedObjectType: Sendable {
     package let restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)?
     /// Wraps an object a method returned (Python's `method_to_typeid`); nil when it is not of this type.
     package let adopt: (@Sendable (AnyObject) throws(ManagerError) -> (any SharedObject)?)?
+    /// How its checkpoint lies in the journal's tables.
+    package let checkpointLayout: CheckpointLayout
 
     package init(
         typeID: String,
@@ -51,7 +53,8 @@ package struct SharedObjectType: Sendable {
         returnedTypeIDs: Set<String> = [],
         create: @escaping @Sendable (Arguments, CreationContext) throws(ManagerError) -> any SharedObject,
         restore: (@Sendable (RestoredState) throws(ManagerError) -> any SharedObject)? = nil,
-        adopt: (@Sendable (AnyObject) throws(ManagerError) -> (any SharedObject)?)? = nil
+        adopt: (@Sendable (AnyObject) throws(ManagerError) -> (any SharedObject)?)? = nil,
+        checkpointLayout: CheckpointLayout = .whole
     ) {
         self.typeID = typeID
         self.exposed = exposed
@@ -62,6 +65,7 @@ package struct SharedObjectType: Sendable {
         self.create = create
         self.restore = restore
         self.adopt = adopt
+        self.checkpointLayout = checkpointLayout
     }
 
     package var isDurable: Bool { journaling != .none }

@@ -764,7 +764,7 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     func lifecycleRecords() throws(JournalError) -> [JournalRecord] {
-        try records("SELECT seq, time, object, op, args, session, request, reply FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
+        try records(PostgresQuery(unsafeSQL: "SELECT seq, time, object, op, args, session, request, reply FROM journal WHERE op IN \(StoreOp.lifecycleSQL) ORDER BY seq"))
     }
 
     private typealias RecordRow = (Int64, Double, Int64, String, ByteBuffer, String?, Int64?, ByteBuffer?)

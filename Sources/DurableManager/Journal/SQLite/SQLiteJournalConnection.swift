@@ -159,14 +159,8 @@ final class SQLiteJournalConnection: JournalConnection {
         var plan = CheckpointPlan()
         var blocks = 0
         for object in try loadObjectsBeforeBlocks(only: nil) {
-            let type: SharedObjectType? = switch object.typeID {
-            case "dict": SharedDict.type
-            case "list": SharedList.type
-            case "Queue": SharedQueue.type
-            case "JoinableQueue": SharedQueue.joinableType
-            default: nil
-            }
-            guard let restore = type?.restore else { continue }
+            // Only the types kept in blocks move; the others' rows stay as they are.
+            guard CheckpointLayout.of(object.typeID) != .whole, let restore = TypeRegistry.syncManager[object.typeID]?.restore else { continue }
             let restored: any SharedObject
             do {
                 restored = try restore(object.state)
@@ -588,7 +582,7 @@ extension SQLiteJournalConnection {
     /// Every `create`, `unname` and `drop` record, oldest first: which objects came and went
     /// since the checkpoint, under which names.
     func lifecycleRecords() throws(JournalError) -> [JournalRecord] {
-        let statement = try database.prepare("SELECT \(recordColumns) FROM journal WHERE op IN ('create', 'unname', 'drop') ORDER BY seq")
+        let statement = try database.prepare("SELECT \(recordColumns) FROM journal WHERE op IN \(StoreOp.lifecycleSQL) ORDER BY seq")
         var records: [JournalRecord] = []
         while try statement.step() {
             records.append(try record(statement))

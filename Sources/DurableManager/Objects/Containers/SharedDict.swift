@@ -70,7 +70,8 @@ package final class SharedDict: SharedObject {
         restore: { state throws(ManagerError) in
             guard case .entries(let rows) = state else { throw ManagerError(.valueError, "a dict is restored from its entries") }
             return SharedDict(restoring: rows)
-        }
+        },
+        checkpointLayout: .dictEntries
     )
 
     package func call(_ method: String, _ arguments: Arguments, _ call: PendingCall) throws(ManagerError) -> CallOutcome {

@@ -50,7 +50,8 @@ package final class SharedList: WholeStateObject {
             case .whole(.array(let items)): return SharedList(items: items)
             default: throw ManagerError(.valueError, "a list is restored from its items from position 0, or an array")
             }
-        }
+        },
+        checkpointLayout: .items
     )
 
     package var snapshot: Value { .array(items) }

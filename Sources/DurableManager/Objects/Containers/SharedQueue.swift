@@ -79,7 +79,8 @@ package final class SharedQueue: SharedObject {
                     break
                 }
                 throw ManagerError(.valueError, "a queue is restored from {maxsize, unfinished} and its items, or {maxsize, items, unfinished}")
-            }
+            },
+            checkpointLayout: .items
         )
     }
 
