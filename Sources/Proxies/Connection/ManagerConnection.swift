@@ -386,6 +386,7 @@ public final class ManagerConnection: Sendable {
                     }
                     return link
                 } catch where !failsOver && error.isPermanent {
+                    // Neither a wrong key nor a certificate that does not verify heals by waiting.
                     throw error.managerError
                 } catch {
                     failures.append(error)
@@ -455,7 +456,11 @@ public final class ManagerConnection: Sendable {
             }
             throw ManagerError.connectionLost(to: lost.address, because: error.message, inFlight: false)
         }
-        state.withLock { $0.link = link }
+        state.withLock { state in
+            state.link = link
+            // The demoted channel's end is reported by now; its identifier may name a new one.
+            state.demoted = nil
+        }
         watch(link)
         let reached = link.address == lost.address
             ? "reconnected to the manager at \(link.address)"
