@@ -10,12 +10,23 @@ import Synchronization
 /// channel handler. Cancelling the calling task asks the manager to give up a parked call; the
 /// caller still receives the manager's last word, so an item a `get` had already taken is never
 /// dropped on the floor.
+///
+/// Given several addresses (a primary manager and its standbys), the connection uses the first
+/// one whose manager serves, and fails over to another when it is lost.
 public final class ManagerConnection: Sendable {
     /// One authenticated channel to the manager.
     private struct Link: Sendable {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
         let epoch: UInt64
+        /// Which of the connection's addresses it reached.
+        let address: ManagerAddress
+    }
+
+    /// An address the connection may use, with TLS made for its host (once, at connect).
+    private struct Endpoint: Sendable {
+        let address: ManagerAddress
+        let tls: ClientTLS?
     }
 
     private struct State: Sendable {
@@ -23,6 +34,9 @@ public final class ManagerConnection: Sendable {
         var closed = false
         /// The reconnect every caller waits for after the channel went down.
         var reconnecting: Task<Link, any Error>?
+        /// The channel this client closed because its manager answered as a standby: its end
+        /// is reported as that, not as a drop.
+        var demoted: ObjectIdentifier?
     }
 
     private let state: Mutex<State>
@@ -35,8 +49,9 @@ public final class ManagerConnection: Sendable {
     /// Ids are handed out in order, so `inFlight` stays sorted and its first is the lowest.
     private let requests = Mutex<(next: UInt64, inFlight: [UInt64])>((1, []))
     private let authkey: Authkey
-    /// Made once at connect, so every reconnect speaks TLS with the same files.
-    private let tls: ClientTLS?
+    /// Every address, in the order they are tried; made once at connect, so every reconnect
+    /// speaks TLS with the same files.
+    private let endpoints: [Endpoint]
     private let maxFrameSize: Int
     /// How long calls wait for the manager to come back after the connection dropped.
     private let reconnectWindow: Duration
@@ -46,8 +61,15 @@ public final class ManagerConnection: Sendable {
     private let logger: Logger
     /// What happened to the connection, for ``events``.
     let eventSource = ConnectionEvents()
-    /// Where the manager listens.
-    public let address: ManagerAddress
+    /// Where the manager this connection talks to now listens: one of ``addresses``, another
+    /// one after a failover.
+    public var address: ManagerAddress { state.withLock { $0.link.address } }
+    /// Every address this connection may use, in the order it tries them; one unless it was
+    /// given several (a primary and its standbys).
+    public var addresses: [ManagerAddress] { endpoints.map(\.address) }
+    /// With several addresses, a manager's role is checked and a standby is skipped. With one,
+    /// there is nowhere else to go: the connection behaves as it did before standbys existed.
+    private var failsOver: Bool { endpoints.count > 1 }
     /// The thread this connection's I/O runs on, the same across reconnects.
     private let loop: any EventLoop
 
@@ -68,15 +90,14 @@ public final class ManagerConnection: Sendable {
     public var epoch: UInt64 { state.withLock { $0.link.epoch } }
 
     private init(
-        link: Link, loop: any EventLoop, address: ManagerAddress, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
+        link: Link, loop: any EventLoop, endpoints: [Endpoint], authkey: Authkey, sessionID: String, maxFrameSize: Int,
         reconnectWindow: Duration, handshakeTimeout: Duration, logger: Logger
     ) {
         self.state = Mutex(State(link: link))
         self.loop = loop
         self.executor = ConnectionExecutor(loop: loop)
-        self.address = address
+        self.endpoints = endpoints
         self.authkey = authkey
-        self.tls = tls
         self.sessionID = sessionID
         self.maxFrameSize = maxFrameSize
         self.reconnectWindow = reconnectWindow
@@ -101,14 +122,23 @@ public final class ManagerConnection: Sendable {
     /// the manager hears from this session again within its grace period.
     private func watch(_ link: Link) {
         link.channel.closeFuture.whenComplete { [weak self] _ in
-            guard let self, !self.state.withLock({ $0.closed }) else { return }
+            guard let self else { return }
+            let (closed, demoted) = self.state.withLock { ($0.closed, $0.demoted == ObjectIdentifier(link.channel)) }
+            guard !closed else { return }
+            let what = demoted
+                ? "the manager at \(link.address) answered as a standby (another manager serves its journal now)"
+                : "the connection to the manager at \(link.address) dropped"
+            let whither = self.failsOver ? "through \(Self.list(self.endpoints)) " : ""
             self.report(ConnectionEvent(
                 kind: .disconnected, epoch: link.epoch, previousEpoch: link.epoch, object: nil,
-                message: "the connection to the manager at \(self.address) dropped; reconnecting for up to \(self.reconnectWindow)"
+                message: "\(what); reconnecting \(whither)for up to \(self.reconnectWindow)"
             ))
             Task { _ = try? await self.currentLink() }
         }
     }
+
+    /// The addresses for people: `unix:/a, tcp:b:1`.
+    private static func list(_ endpoints: [Endpoint]) -> String { endpoints.map { "\($0.address)" }.joined(separator: ", ") }
 
     /// Connects and runs the authkey handshake.
     ///
@@ -147,21 +177,110 @@ public final class ManagerConnection: Sendable {
         handshakeTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(ManagerError) -> ManagerConnection {
-        let prepared = try tls?.prepare(for: address)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let link = try await open(
-            address, on: loop, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
-        )
-        return ManagerConnection(
-            link: link, loop: loop, address: address, authkey: authkey, tls: prepared, sessionID: sessionID, maxFrameSize: maxFrameSize,
+        try await connect(
+            to: [address], authkey: authkey, tls: tls, sessionID: sessionID, maxFrameSize: maxFrameSize,
             reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout, logger: logger
         )
     }
 
+    /// Connects to the first of `addresses` whose manager serves, and fails over between them:
+    /// a primary manager and its standbys (`durablectl serve --standby`).
+    ///
+    /// The addresses are tried in turn, round and round, for up to `reconnectWindow`: one that
+    /// refuses the connection, does not answer within `handshakeTimeout`, or whose manager says
+    /// it is a standby (its `ping` reply's `role`) is skipped. When the connection is lost
+    /// later, or a call is answered `.standby` (the manager was deposed under this client), the
+    /// connection goes round them again from the address after the one it lost, under the same
+    /// session, and the calls that were in flight are sent again with their request ids: the
+    /// manager that took over answers a call the lost one had applied with its reply from the
+    /// shared journal, so nothing is applied twice and nothing acknowledged is lost.
+    /// ``address`` says which address serves now; ``events`` report each failover
+    /// (`reconnected to the manager at B after the one at A was lost`).
+    ///
+    /// With one address this is ``connect(to:authkey:tls:sessionID:maxFrameSize:reconnectWindow:handshakeTimeout:logger:)``
+    /// with that address: no role is asked.
+    ///
+    /// ```swift
+    /// let connection = try await ManagerConnection.connect(
+    ///     to: [.hostname("jobs-a.example.com", port: 50000), .hostname("jobs-b.example.com", port: 50000)],
+    ///     authkey: key
+    /// )
+    /// print("connected to \(connection.address)")
+    /// ```
+    /// - Parameters:
+    ///   - addresses: Where the managers listen, in the order to try them; at least one.
+    ///   - authkey: The managers' authkey.
+    ///   - tls: TLS for managers that serve it on these TCP addresses, made for each address's host.
+    ///   - sessionID: The session to open or resume; a new random one by default.
+    ///   - maxFrameSize: The largest reply accepted.
+    ///   - reconnectWindow: How long to go round the addresses, at the first connect and after
+    ///     the connection is lost.
+    ///   - handshakeTimeout: How long to wait for each address to accept the connection and
+    ///     the authkey.
+    /// - Throws: ``ManagerError`` `.connectionLost` naming every address and why it failed
+    ///   when none served within `reconnectWindow`; `.authenticationFailed` or `.tlsFailure`
+    ///   when every address refused the key or the certificate in one round (waiting does not
+    ///   heal that); `.valueError` for an empty list or an unusable TLS file.
+    public static func connect(
+        to addresses: [ManagerAddress],
+        authkey: Authkey,
+        tls: TLS? = nil,
+        sessionID: String = randomSessionID(),
+        maxFrameSize: Int = 64 << 20,
+        reconnectWindow: Duration = .seconds(30),
+        handshakeTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws(ManagerError) -> ManagerConnection {
+        guard !addresses.isEmpty else { throw ManagerError(.valueError, "connecting needs at least one manager address") }
+        var endpoints: [Endpoint] = []
+        for address in addresses { endpoints.append(Endpoint(address: address, tls: try tls?.prepare(for: address))) }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let link: Link
+        if endpoints.count == 1 {
+            do {
+                link = try await open(endpoints[0], on: loop, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout, checkingRole: false)
+            } catch {
+                throw error.managerError
+            }
+        } else {
+            link = try await openServing(
+                endpoints, startingAt: 0, window: reconnectWindow, on: loop, authkey: authkey, sessionID: sessionID,
+                maxFrameSize: maxFrameSize, handshakeTimeout: handshakeTimeout
+            )
+        }
+        return ManagerConnection(
+            link: link, loop: loop, endpoints: endpoints, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize,
+            reconnectWindow: reconnectWindow, handshakeTimeout: handshakeTimeout, logger: logger
+        )
+    }
+
+    /// Why an address gave no link: unreachable (what `connectionLost` words), or refused.
+    private struct OpenFailure: Error {
+        let address: ManagerAddress
+        /// What happened, for people; names no more than the one address.
+        let reason: String
+        /// The manager's own refusal (a wrong key, TLS, a standby); nil when it was not reached.
+        let refusal: ManagerError?
+
+        var managerError: ManagerError { refusal ?? .connectionLost(to: address, because: reason, inFlight: false) }
+        /// Waiting does not heal it: a wrong key, or a certificate that does not verify.
+        var isPermanent: Bool { refusal.map { $0.code == .authenticationFailed || $0.code == .tlsFailure } ?? false }
+    }
+
+    /// The request id of the `ping` that asks a manager its role. It is none of the session's
+    /// own ids, which stay the caller's (`durablectl call --idempotency-key` makes its one call
+    /// as request 1): a manager keeps no reply of a ping, so this id is never answered from
+    /// memory, and it is never in flight twice, since the check waits for its reply.
+    private static let roleCheckRequestID = UInt64.max
+
+    /// Opens a link to `endpoint`; with `checkingRole`, only to a manager that serves (not a
+    /// standby).
     private static func open(
-        _ address: ManagerAddress, on loop: any EventLoop, authkey: Authkey, tls: ClientTLS?, sessionID: String, maxFrameSize: Int,
-        timeout: Duration
-    ) async throws(ManagerError) -> Link {
+        _ endpoint: Endpoint, on loop: any EventLoop, authkey: Authkey, sessionID: String, maxFrameSize: Int, timeout: Duration,
+        checkingRole: Bool
+    ) async throws(OpenFailure) -> Link {
+        let address = endpoint.address
+        let tls = endpoint.tls
         let ready = loop.makePromise(of: UInt64.self)
         let (seconds, attoseconds) = timeout.components
         let limit = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -199,26 +318,103 @@ public final class ManagerConnection: Sendable {
             do {
                 _ = try await ready.futureResult.get()
             } catch let refusal as ManagerError where refusal.code != .connectionLost {
-                throw refusal
+                throw OpenFailure(address: address, reason: refusal.message, refusal: refusal)
             } catch {}
-            throw .connectionLost(to: address, because: "cannot connect: \(error)", inFlight: false)
+            throw OpenFailure(address: address, reason: "cannot connect: \(error)", refusal: nil)
         }
+        let link: Link
         do {
             let epoch = try await ready.futureResult.get()
-            return Link(channel: channel, handler: handler, epoch: epoch)
+            link = Link(channel: channel, handler: handler, epoch: epoch, address: address)
         } catch {
             try? await channel.close()
             guard let refusal = error as? ManagerError, refusal.code != .connectionLost else {
-                throw .connectionLost(to: address, because: "the handshake failed: \((error as? ManagerError)?.message ?? "\(error)")", inFlight: false)
+                throw OpenFailure(address: address, reason: "the handshake failed: \((error as? ManagerError)?.message ?? "\(error)")", refusal: nil)
             }
-            throw refusal
+            throw OpenFailure(address: address, reason: refusal.message, refusal: refusal)
         }
+        guard checkingRole else { return link }
+        let role: ManagerRole
+        switch await send(Request(id: roleCheckRequestID, target: 0, method: "ping", arguments: []), on: link) {
+        case .success(let reply):
+            role = ManagerRole(pingReply: reply)
+        case .failure(let error):
+            try? await channel.close()
+            throw OpenFailure(address: address, reason: "its manager did not answer ping: \(error.message)", refusal: nil)
+        }
+        guard role != .standby else {
+            try? await channel.close()
+            let refusal = ManagerError(.standby, "the manager at \(address) is a standby: it serves nothing until it takes over its journal")
+            throw OpenFailure(address: address, reason: "its manager is a standby", refusal: refusal)
+        }
+        return link
+    }
+
+    /// Tries `endpoints` in turn from `first`, round and round with a growing pause between
+    /// rounds, until one's manager serves and `accept` takes its link, or `window` has passed
+    /// (the round under way is finished first), or `isClosed` says the client gave up.
+    ///
+    /// With one endpoint this is a plain retry loop, as it was before standbys: a refused key or
+    /// certificate ends it at once. With several, a standby is skipped, and only a round in
+    /// which every address refused the key or certificate ends it early: one address that does
+    /// could be another service, and the next may serve.
+    /// - Throws: ``ManagerError`` `.connectionLost` whose message is only the reason (the
+    ///   caller words it for a first connect or a reconnect); the refusal when it is permanent.
+    private static func openServing(
+        _ endpoints: [Endpoint], startingAt first: Int, window: Duration, on loop: any EventLoop, authkey: Authkey, sessionID: String,
+        maxFrameSize: Int, handshakeTimeout: Duration, isClosed: () -> Bool = { false },
+        accept: (Link) async throws(ManagerError) -> Void = { _ in }
+    ) async throws(ManagerError) -> Link {
+        let failsOver = endpoints.count > 1
+        let clock = ContinuousClock()
+        let deadline = clock.now + window
+        var pause = Duration.milliseconds(20)
+        while true {
+            var failures: [OpenFailure] = []
+            for offset in endpoints.indices where !isClosed() {
+                let endpoint = endpoints[(first + offset) % endpoints.count]
+                do throws(OpenFailure) {
+                    let link = try await open(
+                        endpoint, on: loop, authkey: authkey, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout,
+                        checkingRole: failsOver
+                    )
+                    do {
+                        try await accept(link)
+                    } catch {
+                        try? await link.channel.close()
+                        throw OpenFailure(address: endpoint.address, reason: error.message, refusal: error.code == .standby ? error : nil)
+                    }
+                    return link
+                } catch where !failsOver && error.isPermanent {
+                    // Neither a wrong key nor a certificate that does not verify heals by waiting.
+                    throw error.managerError
+                } catch {
+                    failures.append(error)
+                }
+            }
+            if failsOver, !failures.isEmpty, failures.count == endpoints.count, failures.allSatisfy(\.isPermanent), let refusal = failures[0].refusal {
+                throw ManagerError(refusal.code, "every manager address refused this client: \(Self.reasons(failures))")
+            }
+            guard clock.now + pause < deadline, !isClosed(), !Task.isCancelled else {
+                let reason = failsOver
+                    ? "no manager at \(list(endpoints)) served within \(window): \(Self.reasons(failures))"
+                    : "the manager did not come back within \(window): \(failures.last?.managerError.message ?? "the client closed the connection")"
+                throw ManagerError(.connectionLost, reason)
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(1))
+        }
+    }
+
+    /// Each address and why it failed, for people.
+    private static func reasons(_ failures: [OpenFailure]) -> String {
+        failures.map { "\($0.address): \($0.reason)" }.joined(separator: "; ")
     }
 
     /// The open link, reconnecting first if the channel went down.
     private func currentLink() async throws(ManagerError) -> Link {
         let (link, closed) = state.withLock { ($0.link, $0.closed) }
-        if closed { throw .connectionLost(to: address, because: "this client closed it", inFlight: false) }
+        if closed { throw .connectionLost(to: link.address, because: "this client closed it", inFlight: false) }
         if link.channel.isActive { return link }
         let reconnect = state.withLock { state in
             if let running = state.reconnecting { return running }
@@ -229,56 +425,58 @@ public final class ManagerConnection: Sendable {
         do {
             return try await reconnect.value
         } catch {
-            throw error as? ManagerError ?? .connectionLost(to: address, because: "cannot reconnect: \(error)", inFlight: false)
+            throw error as? ManagerError ?? .connectionLost(to: link.address, because: "cannot reconnect: \(error)", inFlight: false)
         }
     }
 
     /// Retries the connection (same session) with a growing pause until the window closes, then
-    /// tells the manager which objects this process still holds proxies to.
+    /// tells the manager which objects this process still holds proxies to. With several
+    /// addresses it starts at the one after the address lost: that one is the least likely to
+    /// serve now, and a host that is down costs a whole handshake timeout to find out.
     private func reconnect() async throws -> Link {
         defer { state.withLock { $0.reconnecting = nil } }
-        let previousEpoch = epoch
-        let clock = ContinuousClock()
-        let deadline = clock.now + reconnectWindow
-        var pause = Duration.milliseconds(20)
-        while true {
-            do {
-                let link = try await Self.open(
-                    address, on: loop, authkey: authkey, tls: tls, sessionID: sessionID, maxFrameSize: maxFrameSize, timeout: handshakeTimeout
-                )
+        let lost = state.withLock { $0.link }
+        let previousEpoch = lost.epoch
+        let lostIndex = endpoints.firstIndex { $0.address == lost.address } ?? 0
+        let link: Link
+        do {
+            link = try await Self.openServing(
+                endpoints, startingAt: failsOver ? lostIndex + 1 : 0, window: reconnectWindow, on: loop, authkey: authkey, sessionID: sessionID,
+                maxFrameSize: maxFrameSize, handshakeTimeout: handshakeTimeout, isClosed: { self.state.withLock { $0.closed } }
+            ) { link throws(ManagerError) in
                 let held = liveProxies.withLock { proxies in
                     Value.map(.init(uniqueKeysWithValues: proxies.map { (Value.int(Int64(bitPattern: $0.key)), Value.int(Int64($0.value))) }))
                 }
-                _ = try await send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
-                state.withLock { $0.link = link }
-                watch(link)
-                if link.epoch == previousEpoch {
-                    report(ConnectionEvent(
-                        kind: .reconnected, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
-                        message: "reconnected to the manager at \(address), which did not restart"
-                    ))
-                } else {
-                    report(ConnectionEvent(
-                        kind: .managerRestarted, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
-                        message: "reconnected to the manager at \(address), which restarted (epoch \(previousEpoch) -> \(link.epoch)): durable objects are as they were; in-memory ones came back empty, named ones reopen by themselves"
-                    ))
-                }
-                return link
-            } catch where error.code == .authenticationFailed || error.code == .tlsFailure {
-                // Neither a wrong key nor a certificate that does not verify heals by waiting.
-                throw error
-            } catch {
-                guard clock.now + pause < deadline, !state.withLock({ $0.closed }) else {
-                    let reason = "the manager did not come back within \(reconnectWindow): \(error.message)"
-                    if !state.withLock({ $0.closed }) {
-                        report(ConnectionEvent(kind: .gaveUp, epoch: previousEpoch, previousEpoch: previousEpoch, object: nil, message: "\(reason); the next call tries again"))
-                    }
-                    throw ManagerError.connectionLost(to: address, because: reason, inFlight: false)
-                }
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(1))
+                _ = try await Self.send(Request(id: nextID(), target: 0, method: "adopt", arguments: [held]), on: link).get()
             }
+        } catch {
+            guard error.code == .connectionLost else { throw error }
+            if !state.withLock({ $0.closed }) {
+                report(ConnectionEvent(kind: .gaveUp, epoch: previousEpoch, previousEpoch: previousEpoch, object: nil, message: "\(error.message); the next call tries again"))
+            }
+            throw ManagerError.connectionLost(to: lost.address, because: error.message, inFlight: false)
         }
+        state.withLock { state in
+            state.link = link
+            // The demoted channel's end is reported by now; its identifier may name a new one.
+            state.demoted = nil
+        }
+        watch(link)
+        let reached = link.address == lost.address
+            ? "reconnected to the manager at \(link.address)"
+            : "reconnected to the manager at \(link.address) after the one at \(lost.address) was lost"
+        if link.epoch == previousEpoch {
+            report(ConnectionEvent(
+                kind: .reconnected, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
+                message: "\(reached), which did not restart"
+            ))
+        } else {
+            report(ConnectionEvent(
+                kind: .managerRestarted, epoch: link.epoch, previousEpoch: previousEpoch, object: nil,
+                message: "\(reached), which restarted (epoch \(previousEpoch) -> \(link.epoch)): durable objects are as they were; in-memory ones came back empty, named ones reopen by themselves"
+            ))
+        }
+        return link
     }
 
     /// A new random session id.
@@ -296,7 +494,8 @@ public final class ManagerConnection: Sendable {
     /// once the connection is back: the manager answers a call it already made with its first
     /// reply, so nothing is applied twice, and a parked call (`get`, `acquire`) parks again. The
     /// caller sees `.connectionLost` only when the manager does not come back within the
-    /// reconnect window.
+    /// reconnect window. With several addresses, a call answered `.standby` (its manager was
+    /// deposed) is sent again the same way, to the manager that serves now.
     public func call(_ target: UInt64, _ method: String, _ arguments: [Value]) async throws(ManagerError) -> Value {
         let id = requests.withLock { requests in
             defer { requests.next += 1 }
@@ -319,9 +518,18 @@ public final class ManagerConnection: Sendable {
                 throw .connectionLost(to: address, because: "the manager did not come back within \(reconnectWindow)", inFlight: true)
             }
             request.acknowledgedBelow = requests.withLock { $0.inFlight.first ?? $0.next }
-            let result = await send(request, on: link)
-            guard case .failure(let error) = result, error.code == .connectionLost, !state.withLock({ $0.closed }) else {
-                return try result.get()
+            let result = await Self.send(request, on: link)
+            guard case .failure(let error) = result, !state.withLock({ $0.closed }) else { return try result.get() }
+            switch error.code {
+            case .connectionLost:
+                break
+            case .standby where failsOver:
+                // The manager was deposed under this client: a standby took over its journal.
+                // It applied nothing, so the call goes to whichever manager serves now, as a
+                // dropped connection's call does; with one address there is nowhere to go.
+                await demote(link)
+            default:
+                throw error
             }
             // A connection that keeps dropping right after it comes back (a manager that dies on
             // this very call) is given up on after one reconnect window, as a dead one is.
@@ -338,7 +546,14 @@ public final class ManagerConnection: Sendable {
         }
     }
 
-    private func send(_ request: Request, on link: Link) async -> Result<Value, ManagerError> {
+    /// Closes `link` because its manager answered as a standby, so that the reconnect that
+    /// follows (which skips standbys) finds the manager that serves now.
+    private func demote(_ link: Link) async {
+        state.withLock { $0.demoted = ObjectIdentifier(link.channel) }
+        try? await link.channel.close()
+    }
+
+    private static func send(_ request: Request, on link: Link) async -> Result<Value, ManagerError> {
         let handler = link.handler
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (reply: ClientConnectionHandler.Reply) in

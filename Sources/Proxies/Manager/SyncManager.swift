@@ -119,13 +119,59 @@ public final class SyncManager: Sendable {
         reconnectWindow: Duration = .seconds(30),
         logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(ManagerError) -> SyncManager {
+        try await connect(to: [address], authkey: authkey, tls: tls, reconnectWindow: reconnectWindow, logger: logger)
+    }
+
+    /// Connects to the first of `addresses` whose manager serves, and fails over between them:
+    /// a primary manager and its standbys (`durablectl serve --standby` on the same journal).
+    ///
+    /// The addresses are tried in turn, round and round, for up to `reconnectWindow`; one that
+    /// refuses, does not answer, or whose manager is a standby is skipped. When the manager in
+    /// use is lost (killed, its host down) or deposed (it answers `Standby`), the connection
+    /// goes round them again under the same session and sends the calls that were in flight
+    /// again with their request ids, so proxies keep working and nothing is applied twice.
+    ///
+    /// ```swift
+    /// import Proxies
+    ///
+    /// let manager = try await SyncManager.connect(
+    ///     to: [.hostname("jobs-a.example.com", port: 50000), .hostname("jobs-b.example.com", port: 50000)],
+    ///     authkey: try Authkey(contentsOf: "/etc/jobs/authkey")
+    /// )
+    /// let done: DictProxy<String, Int> = try await manager.dict("done")
+    /// try await done.set("job-1", 1)   // survives a failover from A to B
+    /// print("served by \(manager.address)")
+    /// ```
+    /// - Parameters:
+    ///   - addresses: Where the managers listen, in the order to try them; with one, this is
+    ///     ``connect(to:authkey:tls:reconnectWindow:logger:)`` with that address.
+    ///   - authkey: The managers' authkey; nil reads the state folder's `authkey` file.
+    ///   - tls: TLS for TCP addresses the managers serve it on; each certificate must name
+    ///     its address's host.
+    ///   - reconnectWindow: How long to go round the addresses, at this first connect and
+    ///     whenever the manager in use is lost.
+    ///   - logger: Where drops and failovers are logged (``ConnectionEvent``); silent by default.
+    /// - Throws: ``ManagerError`` `.connectionLost` naming every address and why it failed when
+    ///   none served within `reconnectWindow`; `.authenticationFailed` or `.tlsFailure` when
+    ///   every address refused the key or the certificate.
+    public static func connect(
+        to addresses: [ManagerAddress],
+        authkey: Authkey? = nil,
+        tls: ManagerConnection.TLS? = nil,
+        reconnectWindow: Duration = .seconds(30),
+        logger: Logger = Logger(label: "durablemanager.client", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws(ManagerError) -> SyncManager {
         let key: Authkey
         if let authkey { key = authkey } else { key = try Authkey(contentsOf: StateFolder.default.authkeyPath) }
         let connection = try await ManagerConnection.connect(
-            to: address, authkey: key, tls: tls, reconnectWindow: reconnectWindow, logger: logger
+            to: addresses, authkey: key, tls: tls, reconnectWindow: reconnectWindow, logger: logger
         )
         return SyncManager(connection: connection, process: nil)
     }
+
+    /// Where the manager this client talks to listens now: after a failover, another of the
+    /// addresses it was given.
+    public var address: ManagerAddress { connection.address }
 
     /// What happens to the connection from now on: drops, reconnections, restarts of the manager
     /// (and with them, in-memory objects lost), locks lost in a restart. Each access makes a new

@@ -96,7 +96,11 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--durability must be full, normal or relaxed")
         }
         if let connect {
-            let address = try ManagerAddress(parsing: connect)
+            // It measures one manager's process (its CPU time, its socket): no failover list.
+            let addresses = try ManagerAddress.list(parsing: connect)
+            guard let address = addresses.first, addresses.count == 1 else {
+                throw ValidationError("bench measures one manager: give --connect one address, not \(addresses.count)")
+            }
             if let family, family != BenchFamily(of: address) {
                 throw ValidationError("--family \(family.rawValue) does not match --connect \(connect)")
             }

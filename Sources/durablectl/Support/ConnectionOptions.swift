@@ -7,13 +7,15 @@ import Glibc
 
 /// How a command reaches a running manager; the defaults find the one `serve` starts with no flags.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The manager's address: unix:PATH or tcp:HOST:PORT. (default: manager.sock in the state folder)", valueName: "address"))
+    @Option(help: ArgumentHelp(
+        "The manager's address: unix:PATH or tcp:HOST:PORT; several separated by commas (a primary and its standbys) are tried in turn, skipping standbys, and the command fails over between them. (default: manager.sock in the state folder)",
+        valueName: "address"))
     var connect: String?
 
     @Option(help: ArgumentHelp("The manager's authkey file. (default: authkey in the state folder)", valueName: "path"))
     var authkeyFile: String?
 
-    @Option(help: ArgumentHelp("Seconds to wait for the manager to accept the connection and the authkey.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for the manager to accept the connection and the authkey; with several --connect addresses, to go round them until one serves.", valueName: "seconds"))
     var timeout: Double = 10
 
     @Option(help: ArgumentHelp(
@@ -34,25 +36,31 @@ struct ConnectionOptions: ParsableArguments {
             guard tlsCa != nil else { throw ValidationError("--tls-cert needs --tls-ca, the CA that signed the manager's certificate") }
         }
         // The default address is the state folder's Unix socket; a malformed one is reported by open().
-        let isUnixSocket = connect.map { (try? ManagerAddress(parsing: $0))?.isTCP == false } ?? true
-        if tlsCa != nil, isUnixSocket {
+        let hasUnixSocket = connect.map { ((try? ManagerAddress.list(parsing: $0)) ?? []).contains { !$0.isTCP } } ?? true
+        if tlsCa != nil, hasUnixSocket {
             throw ValidationError("--tls-ca is for a TCP address (--connect tcp:HOST:PORT); a manager serves its Unix sockets without TLS")
         }
     }
 
     /// Connects and authenticates, or fails with `ConnectionLost` (exit 69) when the manager
     /// does not answer within `timeout`: a stopped or wedged process, not only a closed socket.
+    /// Given several addresses, connects to the first whose manager serves within `timeout`.
     /// - Parameter session: The session to open; a new random one by default.
     func open(session: String = ManagerConnection.randomSessionID()) async throws -> ManagerConnection {
-        let address = try connect.map { try ManagerAddress(parsing: $0) } ?? StateFolder.default.socketAddress
+        let addresses = try connect.map { try ManagerAddress.list(parsing: $0) } ?? [StateFolder.default.socketAddress]
         guard hasReadableAuthkey else {
             printError("durablectl: cannot read the authkey file \(authkeyPath); pass --authkey-file with the manager's authkey")
             throw ExitCode(66)
         }
         let authkey = try Authkey(contentsOf: authkeyPath)
+        let timeout = Duration.milliseconds(Int64(timeout * 1000))
+        if addresses.count == 1 {
+            return try await ManagerConnection.connect(to: addresses[0], authkey: authkey, tls: try tls(), sessionID: session, handshakeTimeout: timeout)
+        }
+        // Going round a list of managers that are all down for the library's 30 s would keep an
+        // operator waiting: --timeout bounds the round, and the failovers of a command's calls.
         return try await ManagerConnection.connect(
-            to: address, authkey: authkey, tls: try tls(), sessionID: session,
-            handshakeTimeout: .milliseconds(Int64(timeout * 1000))
+            to: addresses, authkey: authkey, tls: try tls(), sessionID: session, reconnectWindow: timeout, handshakeTimeout: timeout
         )
     }
 

@@ -1,6 +1,6 @@
 import Testing
 
-/// Starts a manager process (with ``ManagerFixture/start(extraArguments:logLevel:captureStandardError:journalPath:executable:launcher:)``'s
+/// Starts a manager process (with ``ManagerFixture/start(extraArguments:logLevel:captureStandardError:journalPath:authkeyPath:executable:launcher:)``'s
 /// options), runs `body` with it, and stops it however `body` ends.
 func withManagerProcess(
     extraArguments: [String] = [], captureStandardError: Bool = false, launcher: [String] = [],

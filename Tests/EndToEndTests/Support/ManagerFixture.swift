@@ -42,15 +42,17 @@ final class ManagerFixture: Sendable {
     /// `journalPath` it serves that existing journal (which ``stop()`` leaves where it is)
     /// instead of a new `manager.sqlite` in its folder. With a `launcher`, such as
     /// `["/usr/bin/prlimit", "--nofile=48:48"]`, that command runs the manager: it must `exec` it,
-    /// so that ``pid`` is the manager's.
+    /// so that ``pid`` is the manager's. With `authkeyPath` it uses that existing authkey
+    /// (another manager's, which the same clients reach) instead of a new one in its folder.
     static func start(
         extraArguments: [String] = [], logLevel: String = "warning", captureStandardError: Bool = false,
-        journalPath existingJournal: String? = nil, executable: String = "durablectl", launcher: [String] = []
+        journalPath existingJournal: String? = nil, authkeyPath existingAuthkey: String? = nil, executable: String = "durablectl",
+        launcher: [String] = []
     ) async throws -> ManagerFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dm-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let address = ManagerAddress.unixDomainSocket(path: folder + "/manager.sock")
-        let authkeyPath = folder + "/authkey"
+        let authkeyPath = existingAuthkey ?? folder + "/authkey"
         let journalPath = existingJournal ?? folder + "/manager.sqlite"
         let command = launcher.isEmpty ? [executable] : launcher + [ChildProcess.buildFolder.appendingPathComponent(executable).path]
         let arguments = command + [
