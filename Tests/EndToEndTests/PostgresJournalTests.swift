@@ -287,6 +287,50 @@ struct PostgresJournalTests {
         await manager.stop()
     }
 
+    /// Clients given both addresses: while the active manager dies and the standby takes over,
+    /// their calls go on through the standby, each applied exactly once; a client that connected
+    /// while the standby was the only one up waits for it to take over.
+    @Test func clientsGivenBothAddressesCarryOnThroughATakeoverWithNothingLostOrDoubled() async throws {
+        let schema = PostgresTestDatabase.newSchema()
+        let active = try await startManager(schema: schema)
+        let standby = try await ManagerFixture.start(
+            extraArguments: ["--pg-schema", schema, "--standby"], journalPath: try #require(PostgresTestDatabase.uri), authkeyPath: active.authkeyPath
+        )
+        let addresses = [standby.address, active.address]
+        let progress = Progress()
+        let writers = (1...3).map { writer in
+            Task {
+                // The standby first in the list: the client passes it over while it is one.
+                let client = try await SyncManager.connect(to: addresses, authkey: try active.authkey())
+                let log = try await client.list("log-\(writer)", of: Int.self)
+                var next = 0
+                while !progress.stopped {
+                    try await log.append(next)
+                    next += 1
+                    progress.made(writer, next)
+                }
+                await client.shutdown()
+                return next
+            }
+        }
+        while progress.least < 30 { try await Task.sleep(for: .milliseconds(5)) }
+        await active.kill()
+        let killed = progress.snapshot
+        while progress.least(after: killed) < 30 { try await Task.sleep(for: .milliseconds(5)) }
+        progress.stop()
+        var totals: [Int: Int] = [:]
+        for (index, writer) in writers.enumerated() { totals[index + 1] = try await writer.value }
+
+        let reader = try await standby.connect()
+        #expect(try await role(of: reader) == "active")
+        for (writer, total) in totals {
+            #expect(try await reader.list("log-\(writer)", of: Int.self).copy() == Array(0..<total), "writer \(writer)")
+        }
+        await reader.shutdown()
+        await standby.stop()
+        await active.stop()
+    }
+
     /// Two managers on one journal; the active one is killed under load from several clients;
     /// the standby serves every change that was acknowledged, and the old one, restarted, is
     /// the standby now.
@@ -361,4 +405,23 @@ struct PostgresJournalTests {
 /// The last value each writer had acknowledged, shared by the writers' tasks.
 private final class Acknowledgements: Sendable {
     let values = Mutex<[String: Int]>([:])
+}
+
+/// How far each writer got, shared by the writers' tasks and the test.
+private final class Progress: Sendable {
+    private let state = Mutex<(made: [Int: Int], stopped: Bool)>(([:], false))
+
+    func made(_ writer: Int, _ count: Int) { state.withLock { $0.made[writer] = count } }
+    func stop() { state.withLock { $0.stopped = true } }
+    var stopped: Bool { state.withLock { $0.stopped } }
+    var snapshot: [Int: Int] { state.withLock { $0.made } }
+
+    /// The fewest calls any of the three writers made (0 until each made one).
+    var least: Int { least(after: [:]) }
+
+    /// The fewest calls any writer made since `before`.
+    func least(after before: [Int: Int]) -> Int {
+        let made = snapshot
+        return (1...3).map { (made[$0] ?? 0) - (before[$0] ?? 0) }.min() ?? 0
+    }
 }
