@@ -347,6 +347,8 @@ struct PostgresJournalTests {
             #expect(error.code == .standby)
         }
         await probe.shutdown()
+        let refused = try await DurablectlRun.run(["call", "--connect", "\(standby.address)", "dict:status", "copy"], home: standby.folder)
+        #expect(refused.status == 69 && refused.standardError.contains("is a standby"), "\(refused.summary)")
 
         // Writers: each sets its own keys in order and records what was acknowledged.
         let acknowledged = Acknowledgements()

@@ -23,7 +23,8 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
 private func exitCode(for code: ManagerError.Code) -> Int32 {
     switch code {
     case .notExposed: 64             // EX_USAGE
-    case .connectionLost: 69        // EX_UNAVAILABLE
+    // A standby serves nothing yet: as unavailable as a manager that is not there.
+    case .connectionLost, .standby: 69 // EX_UNAVAILABLE
     case .authenticationFailed, .tlsFailure: 77  // EX_NOPERM
     case .valueError, .wrongType: 65 // EX_DATAERR
     case .unknownObject, .lostInRestart, .keyError: 66 // EX_NOINPUT
