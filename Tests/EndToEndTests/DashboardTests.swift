@@ -74,9 +74,13 @@ struct DashboardTests {
         for made in ["x1", "x2", "x3"] {
             await #expect(throws: ManagerError.self) { _ = try await empty.handle.callMethod(made) }
         }
+        // Every figure below is waited for: the poller publishes a snapshot a second, which on a
+        // loaded machine can fall between the calls above.
         let second = try await metrics(manager) {
             ($0["durablemanager_journal_records_total"] ?? 0) >= records + 10 && $0["durablemanager_held_locks"] == 1
                 && $0["durablemanager_queue_depth{queue=\"jobs\"}"] == 4
+                && $0["durablemanager_calls_total{type=\"Queue\",method=\"get_nowait\",outcome=\"Empty\"}"] == 1
+                && $0["durablemanager_calls_total{type=\"Queue\",method=\"(not exposed)\",outcome=\"NotExposed\"}"] == 3
         }
         #expect((second.samples["durablemanager_journal_records_total"] ?? 0) >= records + 10, "\(second.samples)")
         #expect((second.samples["durablemanager_journal_commits_total"] ?? 0) >= (first.samples["durablemanager_journal_commits_total"] ?? 0) + 1, "\(second.samples)")
@@ -156,11 +160,13 @@ struct DashboardTests {
 
         let url = "\(manager.base)/?token=\(manager.token)"
         let screenshot = manager.folder + "/dashboard.png"
+        // A profile folder per run: a second run on the first one's profile, while that one is
+        // still closing (slow on a loaded machine), hands its URL to it and exits with no screenshot.
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                      "--user-data-dir=\(manager.folder)/chromium", "--window-size=1280,1100", "--virtual-time-budget=4000"]
+                      "--window-size=1280,1100", "--virtual-time-budget=4000"]
         // The page loads, then a call changes the dict while it is open: its record must reach the
         // page over the event stream (the page's first /api/journal read ran before it existed).
-        async let loaded = Self.run(chromium, common + ["--dump-dom", url])
+        async let loaded = Self.run(chromium, common + ["--user-data-dir=\(manager.folder)/chromium-dom", "--dump-dom", url])
         try await Task.sleep(for: .seconds(3))
         try await status.set("live-record", "written while the page is open")
         let dom = try await loaded
@@ -169,7 +175,7 @@ struct DashboardTests {
         let journalRows = dom.components(separatedBy: "data-seq=").dropFirst()
         #expect(journalRows.contains { $0.contains("live-record") && $0.contains("<td>status</td>") }, "the live journal record: \(dom.prefix(6000))")
         #expect(!dom.contains("manager unreachable"), "\(dom.prefix(2000))")
-        _ = try await Self.run(chromium, common + ["--screenshot=\(screenshot)", url])
+        _ = try await Self.run(chromium, common + ["--user-data-dir=\(manager.folder)/chromium-screenshot", "--screenshot=\(screenshot)", url])
         #expect(FileManager.default.fileExists(atPath: screenshot), "chromium saved no screenshot at \(screenshot)")
         // Kept for people to look at: the temp folder survives when DASHBOARD_SCREENSHOT names a copy.
         if let copy = ProcessInfo.processInfo.environment["DASHBOARD_SCREENSHOT"] {
