@@ -13,7 +13,7 @@ struct PostgresJournalTests {
     private func startManager(schema: String, extraArguments: [String] = [], captureStandardError: Bool = false) async throws -> ManagerFixture {
         try await ManagerFixture.start(
             extraArguments: ["--pg-schema", schema] + extraArguments, captureStandardError: captureStandardError,
-            journalPath: try #require(PostgresTestDatabase.uri)
+            journalPath: try PostgresTestDatabase.requiredURI()
         )
     }
 
@@ -35,7 +35,7 @@ struct PostgresJournalTests {
     }
 
     private func durablectl(_ arguments: [String], schema: String, home: String) async throws -> DurablectlRun {
-        try await DurablectlRun.run(arguments + ["--journal", try #require(PostgresTestDatabase.uri), "--pg-schema", schema], home: home)
+        try await DurablectlRun.run(arguments + ["--journal", try PostgresTestDatabase.requiredURI(), "--pg-schema", schema], home: home)
     }
 
     @Test func stateComesBackAfterASigkillAndAfterACleanStop() async throws {
@@ -115,7 +115,7 @@ struct PostgresJournalTests {
         let cycles = environmentCount("CRASH_CYCLES", default: 5)
         let outcome = try await runCrashCycles(
             cycles: cycles, workers: 3, extraArguments: ["--pg-schema", PostgresTestDatabase.newSchema()],
-            journalPath: try #require(PostgresTestDatabase.uri)
+            journalPath: try PostgresTestDatabase.requiredURI()
         )
         #expect(outcome.problems.isEmpty)
         for worker in 1...3 {
@@ -138,6 +138,9 @@ struct PostgresJournalTests {
         #expect(objects.lines.contains { $0.contains("status") && $0.contains("dict") })
         let show = try await durablectl(["show", "status"], schema: schema, home: manager.folder)
         #expect(canonicalJSON(parsing: show.output) == canonicalJSON(parsing: #"{"a":1,"b":2}"#), "\(show.summary)")
+        let firstSet = try #require(try PostgresTestDatabase.psql("SELECT min(seq) FROM \(schema).journal WHERE op = '__setitem__'").first)
+        let earlier = try await durablectl(["show", "status", "--at", firstSet], schema: schema, home: manager.folder)
+        #expect(canonicalJSON(parsing: earlier.output) == canonicalJSON(parsing: #"{"a":1}"#), "\(earlier.summary)")
         let log = try await durablectl(["journal"], schema: schema, home: manager.folder)
         #expect(log.lines.contains { $0.contains("__setitem__") && $0.contains(#"["b",2]"#) }, "\(log.summary)")
         let stats = try await durablectl(["stats", "--json"], schema: schema, home: manager.folder)
@@ -197,6 +200,30 @@ struct PostgresJournalTests {
         #expect(reading.standardError.contains("newer version"), "\(reading.summary)")
         let none = try await durablectl(["objects"], schema: PostgresTestDatabase.newSchema(), home: folder)
         #expect(none.status != 0 && none.standardError.contains("holds no tables"), "\(none.summary)")
+        await manager.stop()
+    }
+
+    /// A row that damage (or a hand) removed from the checkpoint is noticed at start: the
+    /// manager refuses the journal, names what is missing, and changes nothing.
+    @Test func aCheckpointMissingARowIsRefusedAsDamaged() async throws {
+        let schema = PostgresTestDatabase.newSchema()
+        let manager = try await startManager(schema: schema)
+        let client = try await manager.connect()
+        try await client.dict("a", keys: String.self, values: Int.self).set("x", 1)
+        try await client.dict("b", keys: String.self, values: Int.self).set("y", 2)
+        await client.shutdown()
+        #expect(await manager.terminate() == 0)
+        try PostgresTestDatabase.psql("DELETE FROM \(schema).objects WHERE name = 'b'")
+        let refused = try await manager.refusedStart()
+        #expect(refused.status != 0)
+        // The dict's block outlived its row: the first thing the load trips on.
+        #expect(refused.standardError.contains("is damaged") && refused.standardError.contains("belongs to no object"), "\(refused.summary)")
+        let verify = try await durablectl(["verify"], schema: schema, home: manager.folder)
+        #expect(verify.status == 65 && verify.output.contains("belongs to no object"), "\(verify.summary)")
+        // With the block gone too, the count the checkpoint wrote is what tells.
+        try PostgresTestDatabase.psql("DELETE FROM \(schema).blocks WHERE object NOT IN (SELECT id FROM \(schema).objects)")
+        let counted = try await manager.refusedStart()
+        #expect(counted.standardError.contains("objects holds 1 rows, but the last checkpoint wrote 2"), "\(counted.summary)")
         await manager.stop()
     }
 
@@ -294,7 +321,7 @@ struct PostgresJournalTests {
         let schema = PostgresTestDatabase.newSchema()
         let active = try await startManager(schema: schema)
         let standby = try await ManagerFixture.start(
-            extraArguments: ["--pg-schema", schema, "--standby"], journalPath: try #require(PostgresTestDatabase.uri), authkeyPath: active.authkeyPath
+            extraArguments: ["--pg-schema", schema, "--standby"], journalPath: try PostgresTestDatabase.requiredURI(), authkeyPath: active.authkeyPath
         )
         let addresses = [standby.address, active.address]
         let progress = Progress()

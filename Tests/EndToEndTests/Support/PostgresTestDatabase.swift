@@ -11,6 +11,12 @@ enum PostgresTestDatabase {
     /// Whether a cluster is there: the PostgreSQL tests are skipped, saying why, without one.
     static var isAvailable: Bool { uri != nil }
 
+    /// The cluster's URI, for a test that runs only when there is one.
+    static func requiredURI() throws -> String {
+        guard let uri else { throw FixtureError("no PostgreSQL cluster: DURABLE_TEST_POSTGRES is not set (scripts/test sets it)") }
+        return uri
+    }
+
     /// Whether `path` is a journal on PostgreSQL rather than a file.
     static func isURI(_ path: String) -> Bool { path.hasPrefix("postgresql://") }
 
@@ -22,7 +28,7 @@ enum PostgresTestDatabase {
     /// Runs `sql` with `psql` on the test database; its output, one line per row, unaligned.
     @discardableResult
     static func psql(_ sql: String) throws -> [String] {
-        let uri = try #require(uri)
+        let uri = try requiredURI()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: psqlPath)
         process.arguments = [uri, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]
