@@ -15,6 +15,7 @@ struct DashboardPoller: Service {
     let managerAddress: ManagerAddress
     let authkey: Authkey
     let journalPath: String?
+    let journalSchema: String
     let interval: Duration
     let state: DashboardState
     let metrics: DashboardMetrics
@@ -22,7 +23,7 @@ struct DashboardPoller: Service {
 
     func run() async throws {
         var connection: ManagerConnection?
-        var journal = JournalTail(path: journalPath)
+        var journal = JournalTail(path: journalPath, postgresSchema: journalSchema)
         var warned = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -88,7 +89,8 @@ struct DashboardPoller: Service {
             published = snapshot
         }
         metrics.record(published)
-        if let journalPath { metrics.recordJournalFiles(at: journalPath) }
+        // A file's size and its WAL's; a database's size is PostgreSQL's to report.
+        if let journalPath, !PostgresJournalAddress.isPostgresURI(journalPath) { metrics.recordJournalFiles(at: journalPath) }
     }
 
     /// How the dashboard's own sessions start, so that the sessions view leaves them out.

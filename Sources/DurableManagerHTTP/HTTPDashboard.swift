@@ -34,8 +34,11 @@ public struct HTTPDashboard: Service {
         public var managerAddress: ManagerAddress
         /// The manager's authkey, with which the poller logs in like any client.
         public var authkey: Authkey
-        /// The journal whose newest records the page shows; nil without a journal.
+        /// The journal whose newest records the page shows (a file, or a `postgresql://` URI
+        /// with its tables in ``journalSchema``); nil without a journal.
         public var journalPath: String?
+        /// The PostgreSQL schema of a journal on PostgreSQL.
+        public var journalSchema = "durablemanager"
         /// The bearer token every request must carry; nil serves without one (loopback only).
         public var token: String?
         /// How often the poller asks the manager.
@@ -103,6 +106,7 @@ public struct HTTPDashboard: Service {
         let state = DashboardState()
         let poller = DashboardPoller(
             managerAddress: configuration.managerAddress, authkey: configuration.authkey, journalPath: configuration.journalPath,
+            journalSchema: configuration.journalSchema,
             interval: configuration.pollInterval, state: state, metrics: DashboardMetrics(), logger: logger
         )
         let api = DashboardAPI(state: state, registry: registry, poller: poller, assets: try DashboardAssets.load())

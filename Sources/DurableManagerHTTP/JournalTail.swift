@@ -3,15 +3,17 @@ import DurableWire
 import Logging
 
 /// The journal's records after the last one read, as the API shows them: what `durablectl
-/// journal --json` prints, read the same way (a read-only SQLite reader beside the manager's
-/// writer, which WAL lets run without blocking it).
+/// journal --json` prints, read the same way (a read-only reader beside the manager's writer:
+/// SQLite's WAL, or a PostgreSQL session that takes no lease, lets it run without blocking it).
 struct JournalTail {
     private var reader: JournalReader?
     private let path: String?
+    private let postgresSchema: String
     private var last: UInt64?
 
-    init(path: String?) {
+    init(path: String?, postgresSchema: String) {
         self.path = path
+        self.postgresSchema = postgresSchema
     }
 
     /// New records since the previous read (the newest ``DashboardSnapshot/recordsKept`` at the
@@ -19,7 +21,7 @@ struct JournalTail {
     mutating func read(names: [Int64: (name: Value, type: Value)], logger: Logger) -> [Value] {
         guard let path else { return [] }
         do {
-            let reader = try self.reader ?? JournalReader(path: path)
+            let reader = try self.reader ?? JournalReader(path: path, postgresSchema: postgresSchema)
             self.reader = reader
             var after = try last ?? reader.tailStart(DashboardSnapshot.recordsKept)
             let (folded, records) = try reader.newRecords(after: after, limit: 1_000)

@@ -188,7 +188,7 @@ public struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The dashboard service `--http` asks for, or nil.
-    private func dashboard(addresses: [ManagerAddress], authkey: Authkey, authkeyPath: String, journalPath: String?, logger: Logger) throws -> HTTPDashboard? {
+    private func dashboard(addresses: [ManagerAddress], authkey: Authkey, authkeyPath: String, journalPath: String, logger: Logger) throws -> HTTPDashboard? {
         guard let http else { return nil }
         let (host, port) = try Self.parseHTTP(http)
         // A Unix socket first: no TLS to set up for the dashboard's own client.
@@ -201,6 +201,7 @@ public struct ServeCommand: AsyncParsableCommand {
         var settings = HTTPDashboard.Configuration(host: host, port: port, managerAddress: managerAddress, authkey: authkey, token: token)
         settings.allowRemote = httpAllowRemote
         settings.journalPath = journalPath
+        settings.journalSchema = pgSchema
         settings.onListening = { host, port in
             let shown = host.contains(":") ? "[\(host)]" : host
             print("DurableManager HTTP on http://\(shown):\(port)/")
@@ -309,8 +310,7 @@ public struct ServeCommand: AsyncParsableCommand {
         do {
             if let dashboard = try dashboard(
                 addresses: addresses, authkey: authkey, authkeyPath: authkeyFile ?? folder.authkeyPath,
-                // The dashboard reads a journal file beside the manager; on PostgreSQL it shows no journal tail.
-                journalPath: onPostgres ? nil : journalPath, logger: logger
+                journalPath: journalPath, logger: logger
             ) {
                 services.append(.init(service: dashboard, successTerminationBehavior: .gracefullyShutdownGroup))
             }

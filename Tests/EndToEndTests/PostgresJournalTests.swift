@@ -203,6 +203,24 @@ struct PostgresJournalTests {
         await manager.stop()
     }
 
+    /// The dashboard's journal view reads a journal on PostgreSQL as it reads a file.
+    @Test func theDashboardShowsTheJournalsRecordsFromPostgres() async throws {
+        let schema = PostgresTestDatabase.newSchema()
+        let manager = try await DashboardManager(extraArguments: ["--journal", try PostgresTestDatabase.requiredURI(), "--pg-schema", schema])
+        defer { Task { await manager.stop() } }
+        let client = try await manager.connect()
+        try await client.dict("status", keys: String.self, values: String.self).set("job-1", "written to PostgreSQL")
+        var found = false
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !found, ContinuousClock.now < deadline {
+            let text = try await manager.get("/api/journal").body
+            found = text.contains("written to PostgreSQL") && text.contains("__setitem__")
+            if !found { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(found, "the record never reached /api/journal")
+        await client.shutdown()
+    }
+
     /// A row that damage (or a hand) removed from the checkpoint is noticed at start: the
     /// manager refuses the journal, names what is missing, and changes nothing.
     @Test func aCheckpointMissingARowIsRefusedAsDamaged() async throws {
