@@ -376,6 +376,37 @@ struct PostgresJournalTests {
         await active.stop()
     }
 
+    /// A standby whose own database session ends while it waits connects again and still takes over.
+    @Test func aStandbyOutlastsTheLossOfItsOwnDatabaseSession() async throws {
+        let schema = PostgresTestDatabase.newSchema()
+        let active = try await startManager(schema: schema)
+        let client = try await active.connect()
+        try await client.dict("status", keys: String.self, values: Int.self).set("before", 1)
+        await client.shutdown()
+        let standby = try await startManager(schema: schema, extraArguments: ["--standby"], captureStandardError: true)
+        let session = "application_name = 'durablemanager pid \(standby.pid)'"
+        try PostgresTestDatabase.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE \(session)")
+        // It is back, waiting on a new session.
+        var back = false
+        for _ in 0..<50 where !back {
+            try await Task.sleep(for: .milliseconds(100))
+            back = try PostgresTestDatabase.psql("SELECT count(*) FROM pg_stat_activity WHERE \(session)") == ["1"]
+        }
+        #expect(back, "the standby did not connect again: \(standby.process.standardErrorText())")
+        await active.kill()
+        let successor = try await SyncManager.connect(to: standby.address, authkey: try standby.authkey(), reconnectWindow: .seconds(20))
+        var served = "standby"
+        for _ in 0..<200 where served == "standby" {
+            served = (try? await role(of: successor)) ?? "standby"
+            if served == "standby" { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(served == "active")
+        #expect(try await successor.dict("status", keys: String.self, values: Int.self)["before"] == 1)
+        await successor.shutdown()
+        await standby.stop()
+        await active.stop()
+    }
+
     /// Two managers on one journal; the active one is killed under load from several clients;
     /// the standby serves every change that was acknowledged, and the old one, restarted, is
     /// the standby now.

@@ -213,9 +213,12 @@ package final class JournalFile: Sendable {
         guard case .postgres(let address) = location else {
             return try await open(path: location.description, durability: durability, maxPageCount: maxPageCount, acceptingLoss: acceptingLoss)
         }
-        let connection = try await PostgresJournalConnection.open(
-            address, durability: durability, lease: standby ? .wait(interval: .milliseconds(250), waiting: waiting) : .take, logger: logger
-        )
+        let connection: PostgresJournalConnection
+        if standby {
+            connection = try await waitForLease(address, durability: durability, logger: logger, waiting: waiting)
+        } else {
+            connection = try await PostgresJournalConnection.open(address, durability: durability, lease: .take, logger: logger)
+        }
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         do {
@@ -226,6 +229,38 @@ package final class JournalFile: Sendable {
             await connection.close()
             try? await pool.shutdownGracefully()
             throw error
+        }
+    }
+
+    /// A standby's wait for the lease. It outlasts the database: a connection that cannot be
+    /// made, or that ends while the standby waits, is made again a second later, so that a
+    /// standby started before PostgreSQL, or through a restart of it, is still there to take over.
+    private static func waitForLease(
+        _ address: PostgresJournalAddress, durability: Durability, logger: Logger, waiting: @escaping @Sendable (_ holder: String) -> Void
+    ) async throws -> PostgresJournalConnection {
+        while true {
+            let error: JournalError
+            switch await leaseOnce(address, durability: durability, logger: logger, waiting: waiting) {
+            case .success(let connection): return connection.value
+            case .failure(let failure): error = failure
+            }
+            // A journal it must not serve, or a stop, ends the wait; anything else is the database's.
+            guard !Task.isCancelled, !error.isNotAJournal, !error.isNewerSchema, !error.isDamaged else { throw error }
+            logger.warning("standby: cannot reach the journal's database; trying again in a second", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// One connection that waits for the lease, or why it ended.
+    private static func leaseOnce(
+        _ address: PostgresJournalAddress, durability: Durability, logger: Logger, waiting: @escaping @Sendable (_ holder: String) -> Void
+    ) async -> Result<UncheckedBox<PostgresJournalConnection>, JournalError> {
+        do {
+            return .success(UncheckedBox(try await PostgresJournalConnection.open(
+                address, durability: durability, lease: .wait(interval: .milliseconds(250), waiting: waiting), logger: logger
+            )))
+        } catch {
+            return .failure(error)
         }
     }
 

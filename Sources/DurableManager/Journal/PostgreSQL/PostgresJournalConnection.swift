@@ -161,6 +161,9 @@ final class PostgresJournalConnection: JournalConnection {
     }
 
     private func tryLease() async throws -> Bool {
+        // A statement written after the connection closed is never answered (see ``blocking``):
+        // a standby whose session ended must learn it here, or wait for ever.
+        guard !connection.isClosed else { throw ConnectionEnded() }
         let rows = try await connection.query(
             "SELECT pg_try_advisory_lock(\(Self.leaseClass), hashtext(\(address.schema)))", logger: logger
         )
