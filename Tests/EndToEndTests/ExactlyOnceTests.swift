@@ -11,9 +11,10 @@ import Testing
 ///     EXACTLY_ONCE_CYCLES=30 swift test --filter ExactlyOnceTests
 @Suite(.serialized)
 struct ExactlyOnceTests {
-    @Test func callsRetriedAcrossKillsAreEachAppliedOnceAndAllSucceed() async throws {
+    @Test(arguments: TestJournalBackend.available)
+    func callsRetriedAcrossKillsAreEachAppliedOnceAndAllSucceed(on backend: TestJournalBackend) async throws {
         let cycles = environmentCount("EXACTLY_ONCE_CYCLES", default: 4)
-        let manager = try await ManagerFixture.start()
+        let manager = try await ManagerFixture.start(on: backend)
         let workers = try (1...3).map { try manager.client("exactly-once", "\($0)", "100000") }
         // The kills start once every worker is connected and working: a worker that cannot
         // connect at all is not what this test is about (and a loaded machine starts them late).
@@ -47,7 +48,7 @@ struct ExactlyOnceTests {
         #expect(Set(list).count == list.count, "duplicates: \(Dictionary(grouping: list, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
         #expect(Set(acknowledged).isSubset(of: Set(list)))
         #expect(try await dict.count() >= acknowledged.count)
-        print("exactly once: \(kills) kills in \(ContinuousClock.now - started), \(acknowledged.count) pairs acknowledged, \(list.count) appended, no call failed")
+        print("exactly once (\(backend)): \(kills) kills in \(ContinuousClock.now - started), \(acknowledged.count) pairs acknowledged, \(list.count) appended, no call failed")
         await client.shutdown()
         await manager.stop()
     }

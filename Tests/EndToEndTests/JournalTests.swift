@@ -12,8 +12,9 @@ struct JournalTests {
         var input: String
     }
 
-    @Test func everyJournaledTypeAndMutatingMethodSurvivesAKillAndACleanStop() async throws {
-        let manager = try await ManagerFixture.start()
+    @Test(arguments: TestJournalBackend.available)
+    func everyJournaledTypeAndMutatingMethodSurvivesAKillAndACleanStop(on backend: TestJournalBackend) async throws {
+        let manager = try await ManagerFixture.start(on: backend)
         var client = try await manager.connect()
 
         let jobs: DictProxy<String, Job> = try await client.dict("jobs")

@@ -13,9 +13,10 @@ import Testing
 ///     scripts/crash-workqueue.sh          # WORKQUEUE_CRASH_CYCLES=30
 @Suite(.serialized)
 struct WorkQueueCrashTests {
-    @Test func everyAcknowledgedPutIsAckedExactlyOnceAcrossKills() async throws {
+    @Test(arguments: TestJournalBackend.available)
+    func everyAcknowledgedPutIsAckedExactlyOnceAcrossKills(on backend: TestJournalBackend) async throws {
         let cycles = environmentCount("WORKQUEUE_CRASH_CYCLES", default: 3)
-        let manager = try await ManagerFixture.start()
+        let manager = try await ManagerFixture.start(on: backend)
         func role(_ role: String, _ arguments: String...) throws -> ChildProcess {
             try ChildProcess(
                 "durable-test-client", ["\(manager.address)", manager.authkeyPath, role] + arguments,

@@ -47,3 +47,28 @@ enum PostgresTestDatabase {
         return "/usr/bin/psql"
     }()
 }
+
+/// Where a test's manager keeps its journal: the durability tests run on each backend this run
+/// has (PostgreSQL when `scripts/test` started a cluster).
+enum TestJournalBackend: String, CustomStringConvertible, Sendable {
+    case sqlite, postgresql
+
+    static var available: [TestJournalBackend] { PostgresTestDatabase.isAvailable ? [.sqlite, .postgresql] : [.sqlite] }
+
+    var description: String { rawValue }
+}
+
+extension ManagerFixture {
+    /// A manager whose journal is on `backend`: a new file, or a new schema in the test cluster.
+    static func start(on backend: TestJournalBackend, extraArguments: [String] = []) async throws -> ManagerFixture {
+        switch backend {
+        case .sqlite:
+            try await start(extraArguments: extraArguments)
+        case .postgresql:
+            try await start(
+                extraArguments: ["--pg-schema", PostgresTestDatabase.newSchema()] + extraArguments,
+                journalPath: try PostgresTestDatabase.requiredURI()
+            )
+        }
+    }
+}
