@@ -242,6 +242,10 @@ struct PostgresJournalTests {
         try PostgresTestDatabase.psql("DELETE FROM \(schema).blocks WHERE object NOT IN (SELECT id FROM \(schema).objects)")
         let counted = try await manager.refusedStart()
         #expect(counted.standardError.contains("objects holds 1 rows, but the last checkpoint wrote 2"), "\(counted.summary)")
+        // Numbers out of range, which a next seq would overflow from, are refused before use.
+        try PostgresTestDatabase.psql("UPDATE \(schema).manager_state SET value = 9223372036854775807 WHERE key = 'checkpoint_seq'")
+        let huge = try await manager.refusedStart()
+        #expect(huge.standardError.contains("numbers out of range"), "\(huge.summary)")
         await manager.stop()
     }
 

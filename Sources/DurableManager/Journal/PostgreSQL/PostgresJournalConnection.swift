@@ -388,20 +388,26 @@ final class PostgresJournalConnection: JournalConnection {
     /// write the replaced manager made.
     private func startRun() async throws -> JournalFile.StartInfo {
         try await migrate()
-        var previous: (epoch: Int64, clean: Bool) = (0, true)
+        var clean = true
         try await transaction {
-            previous.clean = try await state("clean_shutdown") ?? 1 == 1
+            clean = try await state("clean_shutdown") ?? 1 == 1
             epoch = try await integer("UPDATE manager_state SET value = value + 1 WHERE key = 'epoch' RETURNING value") ?? 1
-            previous.epoch = epoch - 1
         }
-        let checkpointSeq = UInt64(bitPattern: try await state("checkpoint_seq") ?? 0)
+        let checkpointSeq = try await state("checkpoint_seq") ?? 0
         let bounds = try await connection.query("SELECT min(seq), max(seq) FROM journal", logger: logger)
         var first: Int64?, last: Int64?
         for try await (low, high) in bounds.decode((Int64?, Int64?).self) { (first, last) = (low, high) }
-        let records = first.map { Int(last! - $0 + 1) } ?? 0
+        // Rows carry no checksum here: numbers a hand or damage put out of range are refused
+        // before anything counts from them (a seq at the top of the range would overflow the next).
+        let limit = Int64.max / 2
+        guard epoch > 0, epoch < limit, (0..<limit).contains(checkpointSeq), (first ?? 1) >= 1, (last ?? 0) < limit else {
+            throw JournalError.damaged(
+                place, "manager_state or journal holds numbers out of range (epoch \(epoch), checkpoint_seq \(checkpointSeq), records \(first.map(String.init) ?? "-") to \(last.map(String.init) ?? "-"))"
+            )
+        }
         return JournalFile.StartInfo(
-            epoch: UInt64(epoch), checkpointSeq: checkpointSeq, lastSeq: max(checkpointSeq, UInt64(bitPattern: last ?? 0)),
-            cleanShutdown: previous.clean, records: records, schemaVersion: version
+            epoch: UInt64(epoch), checkpointSeq: UInt64(checkpointSeq), lastSeq: UInt64(max(checkpointSeq, last ?? 0)),
+            cleanShutdown: clean, records: first.map { Int(last! - $0 + 1) } ?? 0, schemaVersion: version
         )
     }
 
