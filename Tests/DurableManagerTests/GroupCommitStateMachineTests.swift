@@ -129,6 +129,26 @@ struct GroupCommitStateMachineTests {
         #expect(try #require(started20).checkpoint != nil)
     }
 
+    /// A checkpoint asked for while a commit runs is not lost when that commit fails: nothing
+    /// else may come to start it (a stopping manager appends nothing more).
+    @Test func aCheckpointAskedForDuringAFailingCommitStartsAfterIt() throws {
+        var machine = machine()
+        append(&machine)
+        _ = machine.flushDue()
+        let started = machine.startCommit()
+        let commit = try #require(started)
+        let delay = machine.requestCheckpoint("final")
+        #expect(delay == .zero)
+        let due = machine.flushDue()
+        #expect(due)
+        let blocked = machine.startCommit()
+        #expect(blocked == nil, "the failing commit is still running")
+        let failure = machine.failed(commit)
+        #expect(failure.commitNext)
+        let next = machine.startCommit()
+        #expect(try #require(next).checkpoint?.waiters == ["final"])
+    }
+
     @Test func aFailedCheckpointMakesTheNextOneRewriteEverything() throws {
         var machine = machine()
         append(&machine)

@@ -28,6 +28,29 @@ struct PostgresJournalTests {
         }
     }
 
+    /// A client of `manager`, connected as soon as it listens (a standby that takes over stops
+    /// listening for a moment), within 20 s.
+    private func connectEventually(_ manager: ManagerFixture) async throws -> SyncManager {
+        let deadline = ContinuousClock.now + .seconds(20)
+        let authkey = try manager.authkey()
+        while true {
+            let attempt = await connectOnce(to: manager.address, authkey: authkey)
+            if case .failure(let error) = attempt, error.code == .connectionLost, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            return try attempt.get()
+        }
+    }
+
+    private func connectOnce(to address: ManagerAddress, authkey: Authkey) async -> Result<SyncManager, ManagerError> {
+        do {
+            return .success(try await SyncManager.connect(to: address, authkey: authkey, reconnectWindow: .seconds(20)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// What `ping` says the manager is: `active` or `standby`.
     private func role(of client: SyncManager) async throws -> String? {
         guard case .map(let fields) = try await client.ping(), case .string(let role)? = fields["role"] else { return nil }
@@ -398,7 +421,8 @@ struct PostgresJournalTests {
         }
         #expect(back, "the standby did not connect again: \(standby.process.standardErrorText())")
         await active.kill()
-        let successor = try await SyncManager.connect(to: standby.address, authkey: try standby.authkey(), reconnectWindow: .seconds(20))
+        // The standby's socket is gone for a moment while it turns active: connect until it is back.
+        let successor = try await connectEventually(standby)
         var served = "standby"
         for _ in 0..<200 where served == "standby" {
             served = (try? await role(of: successor)) ?? "standby"
@@ -453,7 +477,8 @@ struct PostgresJournalTests {
         try await Task.sleep(for: .milliseconds(800))
         await active.kill()
         let killed = ContinuousClock.now
-        let successor = try await SyncManager.connect(to: standby.address, authkey: try standby.authkey(), reconnectWindow: .seconds(30))
+        // The standby's socket is gone for a moment while it turns active: connect until it is back.
+        let successor = try await connectEventually(standby)
         var served = "standby"
         while served == "standby", ContinuousClock.now < killed + .seconds(30) {
             served = (try? await role(of: successor)) ?? "standby"

@@ -98,6 +98,12 @@ final class ClientLink {
         parked[requestID]?.abandon(ManagerError(.cancelled, "the call was cancelled by the client"))
     }
 
+    /// Closes the client's connection: the client sends its calls in flight again, under the
+    /// same ids, to whichever manager serves next, which answers each once.
+    func disconnect() {
+        context?.close(promise: nil)
+    }
+
     /// The connection is gone: nothing more can be sent, and every parked call is taken off its
     /// queue so that no item, permit or wake-up is handed to a caller who can no longer hear it.
     func close() {

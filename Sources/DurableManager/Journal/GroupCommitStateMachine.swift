@@ -47,6 +47,8 @@ struct GroupCommitStateMachine<Reply, Waiter> {
         var checkpointWaiters: [Waiter]
         /// The objects whose in-memory state went past the journal.
         var objects: Set<UInt64>
+        /// A checkpoint asked for while the commit ran: start it (its waiters are answered by it).
+        var commitNext: Bool
     }
 
     enum Next {
@@ -219,7 +221,10 @@ struct GroupCommitStateMachine<Reply, Waiter> {
         nextCheckpointWritesEverything = true
         let replies = held.map(\.reply)
         held = []
-        return Failure(replies: replies, checkpointWaiters: commit.checkpoint?.waiters ?? [], objects: Set(lost.map(\.object)))
+        return Failure(
+            replies: replies, checkpointWaiters: commit.checkpoint?.waiters ?? [], objects: Set(lost.map(\.object)),
+            commitNext: checkpointRequested && !stopped
+        )
     }
 
     /// Commits nothing more: the manager stopped.

@@ -261,6 +261,16 @@ package final class Journal {
     /// objects they touched back to what the journal says.
     private func failed(_ commit: Machine.Commit, error: any Error) {
         let failure = machine.failed(commit)
+        if let error = error as? JournalError, error.isOutcomeUnknown {
+            // The commit may have landed (a standby then serves it) or not: a refusal could be a
+            // lie either way. The callers are cut off instead, and send their calls again, under
+            // the same ids, to whichever manager serves next, which answers each exactly once.
+            // This manager has lost its database and stops (``ManagerServer``).
+            logger.error("the journal's database went away during a commit; its callers are disconnected to ask again", metadata: ["error": "\(error)"])
+            for reply in failure.replies { reply.link.disconnect() }
+            for waiter in failure.checkpointWaiters { waiter.fail(error) }
+            return
+        }
         logger.error("journal write failed; the calls it carried were refused", metadata: ["error": "\(error)", "records": "\(commit.records.count)"])
         let refusal = ManagerError(.journalFailure, "the change could not be written to the journal, so it was not made: \(error)")
         var links: [ObjectIdentifier: ClientLink] = [:]
@@ -275,6 +285,8 @@ package final class Journal {
         for link in links.values { link.flush() }
         for waiter in failure.checkpointWaiters { waiter.fail(error) }
         onCommitFailure(failure.objects)
+        // No append may come to schedule it (a stopping manager's final checkpoint).
+        if failure.commitNext { startCommit() }
     }
 
     private static func now() -> Double {

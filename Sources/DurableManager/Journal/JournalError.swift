@@ -16,6 +16,7 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
         case newerSchema(found: Int, supported: Int)
         case damaged
         case writeFailed
+        case outcomeUnknown
         case full
         case inUse
         case holdsState
@@ -46,6 +47,7 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
     }
     static func damaged(_ path: String, _ detail: String) -> JournalError { .init(.damaged, path: path, detail: detail) }
     static func writeFailed(_ path: String, _ detail: String) -> JournalError { .init(.writeFailed, path: path, detail: detail) }
+    static func outcomeUnknown(_ path: String, _ detail: String) -> JournalError { .init(.outcomeUnknown, path: path, detail: detail) }
     static func full(_ path: String, _ detail: String) -> JournalError { .init(.full, path: path, detail: detail) }
     static func inUse(_ path: String, _ detail: String) -> JournalError { .init(.inUse, path: path, detail: detail) }
     static func holdsState(_ path: String) -> JournalError { .init(.holdsState, path: path, detail: "") }
@@ -67,6 +69,10 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
 
     /// The disk (or the database's page limit) is full.
     public var isDiskFull: Bool { code == .full }
+
+    /// The connection to the database ended while a write waited for its answer: it may or may
+    /// not have been committed, so nobody may be told either.
+    public var isOutcomeUnknown: Bool { code == .outcomeUnknown }
 
     /// The file is not a DurableManager journal (another program's database, or not SQLite).
     public var isNotAJournal: Bool { code == .notAJournal }
@@ -109,6 +115,8 @@ public struct JournalError: Error, Hashable, CustomStringConvertible {
             "journal \(path) is damaged (\(detail)); it was left untouched: restore it from a backup or run `durablectl verify` on a copy"
         case .writeFailed:
             "cannot write the journal \(path): \(detail)"
+        case .outcomeUnknown:
+            "the journal \(path) may or may not hold the last write: \(detail)"
         case .full:
             "the journal \(path) cannot grow: \(detail); free disk space and the manager resumes by itself"
         case .inUse:

@@ -42,10 +42,17 @@ final class PostgresJournalConnection: JournalConnection {
     /// The two keys of the lease's advisory lock: the journal's application id, and the schema's hash.
     private static let leaseClass = Int32(PostgresSchema.applicationID)
 
+    /// The statement waited for now, which the connection's close ends.
+    private let pending = PendingStatement()
+    /// The connection's event loop, where its statements' tasks run.
+    private let executor: ConnectionExecutor
+
     private init(address: PostgresJournalAddress, connection: PostgresConnection, logger: Logger) {
         self.address = address
         self.connection = connection
         self.logger = logger
+        executor = ConnectionExecutor(loop: connection.eventLoop)
+        connection.closeFuture.whenComplete { [pending] _ in pending.connectionClosed() }
     }
 
     /// A reader is dropped without a word (``JournalReader`` has no close): the session ends here,
@@ -67,12 +74,13 @@ final class PostgresJournalConnection: JournalConnection {
     /// - Throws: ``JournalError``: `cannotOpen` when the server cannot be reached or refuses the
     ///   login, `inUse` naming the holder when the lease is taken and `lease` is `.take`.
     static func open(
-        _ address: PostgresJournalAddress, durability: Durability?, lease: Lease, logger: Logger
+        _ address: PostgresJournalAddress, durability: Durability?, lease: Lease, logger: Logger,
+        on loop: any EventLoop = PostgresConnection.defaultEventLoopGroup.any()
     ) async throws(JournalError) -> PostgresJournalConnection {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                configuration: try configuration(for: address), id: Int.random(in: 1...Int(Int32.max)), logger: logger
+                on: loop, configuration: try configuration(for: address), id: Int.random(in: 1...Int(Int32.max)), logger: logger
             )
         } catch let error as JournalError {
             throw error
@@ -173,8 +181,9 @@ final class PostgresJournalConnection: JournalConnection {
         return locked
     }
 
-    /// Who holds the lease, as pg_stat_activity shows them.
-    private func leaseHolder() async throws -> String {
+    /// The session that holds the lease, as pg_stat_activity shows it; nil when none does.
+    private func leaseHolderSession() async throws -> (pid: Int32, application: String, client: String)? {
+        guard !connection.isClosed else { throw ConnectionEnded() }
         let rows = try await connection.query("""
             SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'a Unix socket')
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -182,30 +191,24 @@ final class PostgresJournalConnection: JournalConnection {
               AND l.objid = (hashtext(\(address.schema))::bigint & 4294967295)::oid
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """, logger: logger)
-        var holder = "a manager that just stopped"
-        for try await (pid, application, client) in rows.decode((Int32, String, String).self) {
-            holder = "\(application.isEmpty ? "a client" : application), PostgreSQL backend \(pid), from \(client)"
-        }
+        var holder: (pid: Int32, application: String, client: String)?
+        for try await row in rows.decode((Int32, String, String).self) { holder = row }
         return holder
+    }
+
+    /// Who holds the lease, in words.
+    private func leaseHolder() async throws -> String {
+        guard let holder = try await leaseHolderSession() else { return "a manager that just stopped" }
+        return "\(holder.application.isEmpty ? "a client" : holder.application), PostgreSQL backend \(holder.pid), from \(holder.client)"
     }
 
     /// The pid of the manager that holds the lease, read off its `application_name`: -1 for a
     /// holder that is not a manager this build started; nil when nobody holds it.
     func leaseHolderPID() -> Int32? {
-        let connection = connection, logger = logger, schema = address.schema
-        let found = Self.waitFor {
-            let rows = try await connection.query("""
-                SELECT coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(Int64(Self.leaseClass))::oid
-                  AND l.objid = (hashtext(\(schema))::bigint & 4294967295)::oid
-                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                """, logger: logger)
-            var found: String?
-            for try await name in rows.decode(String.self) { found = name }
-            return found
-        }
-        guard case .success(let name?) = found else { return nil }
-        return name.hasPrefix("durablemanager pid ") ? Int32(name.dropFirst("durablemanager pid ".count)) ?? -1 : -1
+        guard let holder = try? blocking(writing: false, { journal in try await journal.leaseHolderSession().map { UncheckedBox($0) } })?.value
+        else { return nil }
+        let prefix = "durablemanager pid "
+        return holder.application.hasPrefix(prefix) ? Int32(holder.application.dropFirst(prefix.count)) ?? -1 : -1
     }
 
     /// Ends the connection, and with it the lease.
@@ -221,8 +224,7 @@ final class PostgresJournalConnection: JournalConnection {
         writing: Bool, _ body: @escaping @Sendable (PostgresJournalConnection) async throws -> Result
     ) throws(JournalError) -> Result {
         let connection = UncheckedBox(self)
-        // A query written after the connection closed is never answered: the close ends the wait.
-        switch Self.waitFor(endingWith: self.connection.closeFuture, { try await body(connection.value) }) {
+        switch Self.waitFor(on: executor, pending: pending, closed: { connection.value.connection.isClosed }, { try await body(connection.value) }) {
         case .success(let result):
             return result
         case .failure(let error as JournalError):
@@ -232,11 +234,28 @@ final class PostgresJournalConnection: JournalConnection {
         }
     }
 
-    /// Runs `body` as a task and blocks the calling thread until it ends: for the journal's
-    /// thread, and for a reader's caller, which the synchronous ``JournalReader`` API blocks anyway.
-    /// - Parameter closed: When it completes first, the wait ends with a lost connection.
+    /// The statement the journal's thread waits for, which the connection's end ends too:
+    /// PostgresNIO never answers a statement written after its connection closed. One callback
+    /// on the close for the whole connection, not one per statement.
+    final class PendingStatement: Sendable {
+        private let end = Mutex<(@Sendable () -> Void)?>(nil)
+
+        func started(_ end: @escaping @Sendable () -> Void) { self.end.withLock { $0 = end } }
+        func finished() { end.withLock { $0 = nil } }
+        func connectionClosed() { end.withLock { $0 }?() }
+    }
+
+    /// Runs `body` as a task on `executor` (the connection's event loop) and blocks the calling
+    /// thread until it ends: for the journal's thread, and for a reader's caller, which the
+    /// synchronous ``JournalReader`` API blocks anyway. The task never needs a thread of Swift's
+    /// shared pool, so a caller that blocks one of those (durablectl, the dashboard) cannot
+    /// starve it, even on a machine where that pool has one thread.
+    /// - Parameters:
+    ///   - pending: Where the connection's close finds this wait to end it.
+    ///   - closed: Whether the connection is closed already, when the wait starts.
     static func waitFor<Result: Sendable>(
-        endingWith closed: EventLoopFuture<Void>? = nil, _ body: @escaping @Sendable () async throws -> Result
+        on executor: ConnectionExecutor, pending: PendingStatement? = nil, closed: () -> Bool = { false },
+        _ body: @escaping @Sendable () async throws -> Result
     ) -> Swift.Result<Result, any Error> {
         let outcome = Mutex<Swift.Result<Result, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -248,12 +267,17 @@ final class PostgresJournalConnection: JournalConnection {
             }
             if first { done.signal() }
         }
-        closed?.whenComplete { _ in finish(.failure(ConnectionEnded())) }
-        Task {
-            do {
-                finish(.success(try await body()))
-            } catch {
-                finish(.failure(error))
+        pending?.started { finish(.failure(ConnectionEnded())) }
+        defer { pending?.finished() }
+        if closed() {
+            finish(.failure(ConnectionEnded()))
+        } else {
+            Task(executorPreference: executor) {
+                do {
+                    finish(.success(try await body()))
+                } catch {
+                    finish(.failure(error))
+                }
             }
         }
         done.wait()
@@ -263,7 +287,8 @@ final class PostgresJournalConnection: JournalConnection {
     /// Connects a reader: no lease, read-only, waiting on the calling thread.
     static func openReader(_ address: PostgresJournalAddress) throws(JournalError) -> PostgresJournalConnection {
         let logger = Logger(label: "durablemanager.journal.reader", factory: { _ in SwiftLogNoOpLogHandler() })
-        switch waitFor({ UncheckedBox(try await open(address, durability: nil, lease: .none, logger: logger)) }) {
+        let loop = PostgresConnection.defaultEventLoopGroup.any()
+        switch waitFor(on: ConnectionExecutor(loop: loop), { UncheckedBox(try await open(address, durability: nil, lease: .none, logger: logger, on: loop)) }) {
         case .success(let connection): return connection.value
         case .failure(let error as JournalError): throw error
         case .failure(let error): throw .cannotOpen(address.description, describe(error))
@@ -274,6 +299,8 @@ final class PostgresJournalConnection: JournalConnection {
     /// a lost connection and everything else as a failed write (or read).
     private func journalError(_ error: any Error, writing: Bool) -> JournalError {
         let detail = Self.describe(error)
+        // A write whose connection ended before its answer may have been committed.
+        if writing, Self.isConnectionLoss(error) { return .outcomeUnknown(place, detail) }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             // Fenced off: another manager took over. Ending the session ends the lease too, which
             // stops this manager as a lost connection does (``ManagerServer``).
@@ -286,6 +313,13 @@ final class PostgresJournalConnection: JournalConnection {
 
     /// The connection closed while a statement waited for its answer.
     private struct ConnectionEnded: Error {}
+
+    /// Whether `error` is the connection ending, rather than the server's answer.
+    private static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is ConnectionEnded { return true }
+        guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
+        return [.serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError].contains(error.code)
+    }
 
     /// What went wrong, in words: the server's message and SQLSTATE, or what happened to the connection.
     static func describe(_ error: any Error) -> String {

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// The thread a connection's I/O runs on, as a task executor.
 ///
@@ -7,11 +7,13 @@ import NIOCore
 /// Without it, every call crosses threads twice (the caller's thread to the connection's, and
 /// back), which costs more CPU than the call's own work.
 ///
-/// Get it from ``SyncManager/executor`` or ``ManagerConnection/executor``.
+/// Get it from `SyncManager.executor` or `ManagerConnection.executor`. The manager's journal on
+/// PostgreSQL runs its statements on one too, so that a thread blocked waiting for them never
+/// waits for Swift's shared pool.
 public final class ConnectionExecutor: TaskExecutor, Sendable {
     private let loop: any EventLoop
 
-    init(loop: any EventLoop) {
+    package init(loop: any EventLoop) {
         self.loop = loop
     }
 
@@ -23,6 +25,4 @@ public final class ConnectionExecutor: TaskExecutor, Sendable {
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
-    /// Whether the calling code runs on the connection's thread.
-    var isCurrent: Bool { loop.inEventLoop }
 }
