@@ -6,6 +6,26 @@ import Testing
 /// Bad input from one client gets that client a clear error and disturbs nobody else.
 @Suite(.serialized)
 struct BadInputTests {
+    /// A session id or a name that a journal could not store (PostgreSQL's text holds no NUL; an
+    /// empty id reads back as "no caller") is refused to its client, and fails nobody else's commit.
+    @Test func sessionIDsAndNamesThatNoJournalStoresAreRefused() async throws {
+        let manager = try await ManagerFixture.start()
+        for session in ["", "a\u{0}b", String(repeating: "s", count: 257)] {
+            let raw = try RawConnection(path: manager.folder + "/manager.sock")
+            guard case .reply(0, .failure(let refusal)) = try raw.handshake(authkey: try manager.authkey(), session: session) else {
+                Issue.record("session id \(session.debugDescription.prefix(20)) was welcomed")
+                continue
+            }
+            #expect(refusal.code == .protocolError && refusal.message.contains("session id"), "\(refusal)")
+        }
+        let client = try await manager.connect()
+        await #expect(throws: ManagerError.self) { _ = try await client.dict("bad\u{0}name", keys: String.self, values: Int.self) }
+        // The rest goes on.
+        try await client.dict("good", keys: String.self, values: Int.self).set("k", 1)
+        await client.shutdown()
+        await manager.stop()
+    }
+
     @Test func malformedFramesGetAProtocolErrorAndTheConnectionGoesOn() async throws {
         let manager = try await ManagerFixture.start()
         let raw = try RawConnection(path: manager.folder + "/manager.sock")

@@ -87,6 +87,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 return
             }
             throttle.succeeded(peerAddress)
+            // Every journal must store the id with the records of its calls: PostgreSQL's text
+            // holds no NUL, and an empty id would read back as "no caller".
+            guard (1...256).contains(sessionID.utf8.count), !sessionID.unicodeScalars.contains("\0") else {
+                state = .closed
+                refuse(context, ManagerError(.protocolError, "a session id is 1 to 256 bytes of UTF-8 without NUL"))
+                return
+            }
             if let guardHandler = try? context.pipeline.syncOperations.handler(type: LoginFrameGuard.self) {
                 context.pipeline.syncOperations.removeHandler(guardHandler, promise: nil)
             }

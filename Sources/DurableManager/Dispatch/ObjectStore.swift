@@ -213,6 +213,11 @@ package final class ObjectStore {
         guard let type = registry[typeID] else {
             throw ManagerError(.valueError, "no type '\(typeID)' is registered; this manager offers \(registry.typeIDs.joined(separator: ", "))")
         }
+        // A name every journal stores: PostgreSQL's text holds no NUL, and a checkpoint that
+        // cannot write a name would never succeed again.
+        if let name, name.unicodeScalars.contains("\0") {
+            throw ManagerError(.valueError, "an object's name cannot contain NUL (U+0000)")
+        }
         if let name, let id = names[ExactString(name)], let existing = objects[id] {
             guard existing.type.typeID == typeID else {
                 throw ManagerError(.typeMismatch, "'\(name)' exists as a \(existing.type.typeID), not a \(typeID)")

@@ -64,10 +64,10 @@ final class RawConnection {
         shutdown(fd, Int32(SHUT_RDWR))
     }
 
-    /// Answers the challenge with `authkey`; returns the manager's answer.
-    func handshake(authkey: Authkey) throws -> WireMessage? {
+    /// Answers the challenge with `authkey` under `session` (a new one by default); returns the manager's answer.
+    func handshake(authkey: Authkey, session: String = "raw-\(UUID().uuidString)") throws -> WireMessage? {
         guard case .challenge(_, let nonce) = try readMessage() else { throw FixtureError("no challenge") }
-        try send(.response(mac: authkey.mac(for: nonce), nonce: Array(repeating: 7, count: 32), session: "raw-\(UUID().uuidString)"))
+        try send(.response(mac: authkey.mac(for: nonce), nonce: Array(repeating: 7, count: 32), session: session))
         return try readMessage()
     }
 
