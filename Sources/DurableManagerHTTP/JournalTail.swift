@@ -43,7 +43,8 @@ struct JournalTail {
                 ]
             }
         } catch {
-            logger.warning("the dashboard could not read the journal \(path): \(error)")
+            // The error names the journal without a password; the path may hold one.
+            logger.warning("the dashboard could not read the journal: \(error)")
             reader = nil
             return []
         }

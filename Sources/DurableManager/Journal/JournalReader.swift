@@ -184,7 +184,8 @@ public final class JournalReader {
     /// rebuild every object without error.
     /// - Returns: Every problem found, each saying where; empty when the journal is sound.
     public func verify(progress: (_ replayed: Int, _ total: Int) -> Void = { _, _ in }) throws(JournalError) -> JournalVerification {
-        let integrity = connection.integrityProblems()
+        // One read transaction: a checkpoint a running manager commits meanwhile is not half seen.
+        let integrity = try connection.reading { () throws(JournalError) in connection.integrityProblems() }
         guard integrity.isEmpty else {
             return JournalVerification(problems: integrity.map { "integrity check: \($0)" }, objects: 0, replayed: 0)
         }

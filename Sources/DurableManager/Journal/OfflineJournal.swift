@@ -72,7 +72,7 @@ public enum OfflineJournal {
             let state: RestoredState
             if CheckpointLayout.of(object.type) == .dictEntries {
                 guard case .map(let entries) = object.state else {
-                    throw JournalError.damaged(path, "the export's dict #\(object.id) has no map of entries")
+                    throw JournalError.damaged(location.description, "the export's dict #\(object.id) has no map of entries")
                 }
                 state = .entries(entries.enumerated().map { DictEntryRow(key: $1.key, value: $1.value, position: Int64($0)) })
             } else {
@@ -83,13 +83,13 @@ public enum OfflineJournal {
             var changes = CheckpointChanges.whole(object.state)
             if let type = registry[object.type] {
                 guard let restore = type.restore else {
-                    throw JournalError.damaged(path, "the export's #\(object.id) is a \(object.type), which is never journaled")
+                    throw JournalError.damaged(location.description, "the export's #\(object.id) is a \(object.type), which is never journaled")
                 }
                 let restored: any SharedObject
                 do {
                     restored = try restore(state)
                 } catch {
-                    throw JournalError.damaged(path, "the export's \(object.type) #\(object.id) cannot be restored: \(error.message)")
+                    throw JournalError.damaged(location.description, "the export's \(object.type) #\(object.id) cannot be restored: \(error.message)")
                 }
                 changes = restored.checkpointChanges(everything: true) ?? changes
                 blocks += restored.blockRows
@@ -97,6 +97,11 @@ public enum OfflineJournal {
             plan.objects.append(.init(id: object.id, typeID: object.type, name: object.name, changes: changes))
         }
         plan.rows = (plan.objects.count, blocks)
+        let epoch = export.objects.map { $0.id >> ObjectReference.epochShift }.reduce(export.epoch, max)
+        // A journal counts epochs up from here: one at the top of the range would overflow.
+        guard epoch < UInt64(Int64.max / 2) else {
+            throw JournalError.damaged(location.description, "the export's epoch \(epoch) is out of range")
+        }
         // Before the file is created or migrated (a database is checked under the lease below).
         if case .file = location, access(path, F_OK) == 0, try SQLiteJournalConnection(readingOnly: path).holdsState() {
             throw JournalError.holdsState(path)
@@ -104,7 +109,6 @@ public enum OfflineJournal {
         let quiet = Logger(label: "durablemanager.import", factory: { _ in SwiftLogNoOpLogHandler() })
         let (file, _) = try await JournalFile.open(location, durability: .full, logger: quiet)
         do {
-            let epoch = export.objects.map { $0.id >> ObjectReference.epochShift }.reduce(export.epoch, max)
             try await file.run { [plan] connection in
                 // Checked again under the lock: a manager may have written it since.
                 guard try !connection.holdsState() else { throw JournalError.holdsState(connection.place) }

@@ -123,12 +123,18 @@ package struct PostgresJournalAddress: Sendable, Hashable, CustomStringConvertib
     /// The schema as statements name it: quoted, so that a name SQL reserves (`user`) works too.
     var quotedSchema: String { "\"\(schema)\"" }
 
-    /// `uri` with the password of its user part, if any, left out.
+    /// `uri` with the password of its user part and its `password=` parameter, if any, left out.
     package static func withoutPassword(_ uri: String) -> String {
-        guard let scheme = uri.range(of: "://"), let at = uri[scheme.upperBound...].firstIndex(of: "@"),
-              let colon = uri[scheme.upperBound..<at].firstIndex(of: ":")
-        else { return uri }
-        return String(uri[..<colon]) + ":***" + String(uri[at...])
+        var shown = uri
+        if let scheme = shown.range(of: "://"), let at = shown[scheme.upperBound...].firstIndex(of: "@"),
+           let colon = shown[scheme.upperBound..<at].firstIndex(of: ":") {
+            shown = String(shown[..<colon]) + ":***" + String(shown[at...])
+        }
+        if let parameter = shown.range(of: #"([?&])password=[^&]*"#, options: .regularExpression) {
+            let separator = shown[parameter].first!
+            shown.replaceSubrange(parameter, with: "\(separator)password=***")
+        }
+        return shown
     }
 
     /// The URI without its password, and the schema: what logs, errors and `ping` show.

@@ -163,7 +163,14 @@ final class PostgresJournalConnection: JournalConnection {
         }
         // The manager's pid in pg_stat_activity: how an operator, and a refused start, tell
         // which manager holds the lease.
-        configuration.options.additionalStartupParameters = [("application_name", "durablemanager pid \(getpid())")]
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "durablemanager pid \(getpid())"),
+            // The server's side of a manager host that vanished (no FIN, no RST): the session, and
+            // with it the lease, ends within about half a minute, not after TCP's two hours, so a
+            // standby takes over. (Unix sockets ignore them.)
+            ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"),
+            ("tcp_user_timeout", "30000"),
+        ]
         configuration.options.connectTimeout = .seconds(10)
         return configuration
     }
