@@ -41,7 +41,8 @@ struct BlockReader {
             guard values.count % 3 == 0 else { throw .damaged(path, "\(place) is not a list of [position, key, value]") }
             var index = 0
             while index < values.count {
-                guard case .int(let position) = values[index], position >= next, BlockChanges.block(of: position) == block else {
+                // Below the top of the range: the next position is one past it.
+                guard case .int(let position) = values[index], position >= next, position < .max, BlockChanges.block(of: position) == block else {
                     throw .damaged(path, "\(place) holds an entry out of place (\(values[index]))")
                 }
                 entries.append(DictEntryRow(key: values[index + 1], value: values[index + 2], position: position))
@@ -49,14 +50,16 @@ struct BlockReader {
                 index += 3
             }
         case .items:
+            // A position near the top of the range cannot be counted on from (damage, or a hand).
             guard case .int(let position) = values[0], position >= 0, BlockChanges.block(of: position) == block,
                   first == nil || position == next,
-                  BlockChanges.block(of: position + Int64(values.count - 2)) == block else {
+                  case (let last, false) = position.addingReportingOverflow(Int64(values.count - 2)), last < .max,
+                  BlockChanges.block(of: last) == block else {
                 throw .damaged(path, "\(place) does not follow the block before it (items are missing)")
             }
             if first == nil { first = position }
             items.append(contentsOf: values[1...])
-            next = position + Int64(values.count - 1)
+            next = last + 1
         }
     }
 

@@ -243,10 +243,14 @@ package final class Journal {
     private func report(_ result: Result<Void, any Error>, plan: CheckpointPlan, started: NIODeadline) {
         switch result {
         case .success:
-            // Its transaction, and the WAL truncated after it.
             statistics.checkpoints += 1
-            statistics.walCheckpoints += 1
-            statistics.fsyncs += durability == .full ? 2 : 1
+            // Its transaction, and on SQLite the WAL truncated after it (PostgreSQL folds its own).
+            if file.filePath != nil {
+                statistics.walCheckpoints += 1
+                statistics.fsyncs += durability == .full ? 2 : 1
+            } else if durability == .full {
+                statistics.fsyncs += 1
+            }
             logger.info("checkpoint", metadata: [
                 "objects": "\(plan.objects.count)", "upTo": "\(plan.upTo)",
                 "ms": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)",

@@ -116,7 +116,8 @@ public final class JournalReader {
         try connection.reading { () throws(JournalError) in
             let facts = try connection.facts()
             let upTo = try self.upTo(seq, facts)
-            let total = min(facts.records, facts.lastSeq.map { Int(min(upTo, $0) - facts.checkpointSeq) } ?? 0)
+            // Records at or below the checkpoint (damage) count as none, not as an underflow.
+            let total = min(facts.records, facts.lastSeq.map { min(upTo, $0) > facts.checkpointSeq ? Int(clamping: min(upTo, $0) - facts.checkpointSeq) : 0 } ?? 0)
             return try rebuild(upTo: upTo, facts: facts, only: nil) { replayed in progress(replayed, total) }
         }
     }

@@ -108,8 +108,9 @@ public struct ManagerServer: Service, CustomStringConvertible {
         }
         let epoch = startInfo?.epoch ?? 1
         let stopped = loop.makePromise(of: Void.self)
+        let lostLease: Bool
         do {
-            try await serveObjects(
+            lostLease = try await serveObjects(
                 on: loop, tls: tls, journalFile: journalFile, startInfo: startInfo, epoch: epoch, started: started, stopped: stopped
             )
         } catch {
@@ -117,6 +118,13 @@ public struct ManagerServer: Service, CustomStringConvertible {
             stopped.succeed()
             await journalFile?.close(clean: false)
             throw error
+        }
+        // Thrown once the journal is closed (by ``serveObjects``), so that the process ends in error.
+        if lostLease, let journalFile {
+            throw JournalError.writeFailed(
+                journalFile.path,
+                "the connection to PostgreSQL ended, and with it this manager's lease; it stopped so that a standby can take over. Start it again (with --standby) once the database is reachable"
+            )
         }
     }
 
@@ -166,10 +174,11 @@ public struct ManagerServer: Service, CustomStringConvertible {
     }
 
     /// Restores the objects, listens, and serves until stopped; then checkpoints and closes.
+    /// - Returns: Whether it stopped because the journal's lease ended.
     private func serveObjects(
         on loop: any EventLoop, tls: NIOSSLContext?, journalFile: JournalFile?, startInfo: JournalFile.StartInfo?, epoch: UInt64,
         started: NIODeadline, stopped: EventLoopPromise<Void>
-    ) async throws {
+    ) async throws -> Bool {
         let configuration = configuration
         let logger = logger
         let store = try await loop.submit {
@@ -239,14 +248,9 @@ public struct ManagerServer: Service, CustomStringConvertible {
             }
             try? await loop.submit { store.value.journal!.stop() }.get()
             await journalFile.close(clean: checkpointed)
-            if lostLease {
-                throw JournalError.writeFailed(
-                    journalFile.path,
-                    "the connection to PostgreSQL ended, and with it this manager's lease; it stopped so that a standby can take over. Start it again (with --standby) once the database is reachable"
-                )
-            }
         }
         logger.info("manager stopped")
+        return lostLease
     }
 
     /// Binds every address (and, with `python`, every Python address) to serve `store`.

@@ -21,7 +21,7 @@ struct JournalOptions: ParsableArguments {
     var displayName: String { (try? JournalLocation(path, schema: pgSchema).description) ?? PostgresJournalAddress.withoutPassword(path) }
 
     /// Whether the journal is on PostgreSQL rather than in a file.
-    var isPostgres: Bool { path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") }
+    var isPostgres: Bool { PostgresJournalAddress.isPostgresURI(path) }
 
     /// Opens the journal read-only; a missing file is exit 66, before SQLite would create it.
     func openReader() throws -> JournalReader {
