@@ -43,6 +43,17 @@ struct PostgresJournalTests {
         }
     }
 
+    /// Whether `value` was appended to `log`; false when the manager said the change was not
+    /// made (JournalFailure); any other error is thrown.
+    private func appended(_ value: Int, to log: ListProxy<Int>) async throws(ManagerError) -> Bool {
+        do {
+            try await log.append(value)
+            return true
+        } catch where error.code == .journalFailure {
+            return false
+        }
+    }
+
     private func connectOnce(to address: ManagerAddress, authkey: Authkey) async -> Result<SyncManager, ManagerError> {
         do {
             return .success(try await SyncManager.connect(to: address, authkey: authkey, reconnectWindow: .seconds(20)))
@@ -362,11 +373,13 @@ struct PostgresJournalTests {
     /// Clients given both addresses: while the active manager dies and the standby takes over,
     /// their calls go on through the standby, each applied exactly once; a client that connected
     /// while the standby was the only one up waits for it to take over.
-    @Test func clientsGivenBothAddressesCarryOnThroughATakeoverWithNothingLostOrDoubled() async throws {
+    @Test(arguments: ["a SIGKILL of the active manager", "the end of its database session"])
+    func clientsGivenBothAddressesCarryOnThroughATakeoverWithNothingLostOrDoubled(when end: String) async throws {
         let schema = PostgresTestDatabase.newSchema()
-        let active = try await startManager(schema: schema)
+        let active = try await startManager(schema: schema, extraArguments: ["--log-level", "info"], captureStandardError: true)
         let standby = try await ManagerFixture.start(
-            extraArguments: ["--pg-schema", schema, "--standby"], journalPath: try PostgresTestDatabase.requiredURI(), authkeyPath: active.authkeyPath
+            extraArguments: ["--pg-schema", schema, "--standby", "--log-level", "info"], captureStandardError: true,
+            journalPath: try PostgresTestDatabase.requiredURI(), authkeyPath: active.authkeyPath
         )
         let addresses = [standby.address, active.address]
         let progress = Progress()
@@ -377,7 +390,9 @@ struct PostgresJournalTests {
                 let log = try await client.list("log-\(writer)", of: Int.self)
                 var next = 0
                 while !progress.stopped {
-                    try await log.append(next)
+                    // JournalFailure says the append was not made: the same one is made again.
+                    // Any other error ends the writer, and the test.
+                    guard try await appended(next, to: log) else { continue }
                     next += 1
                     progress.made(writer, next)
                 }
@@ -386,9 +401,18 @@ struct PostgresJournalTests {
             }
         }
         while progress.least < 30 { try await Task.sleep(for: .milliseconds(5)) }
-        await active.kill()
+        if end.hasPrefix("a SIGKILL") {
+            await active.kill()
+        } else {
+            // Commits are in flight when the session ends: their callers are cut off, not told
+            // "failed", and send again to the standby, which answers each exactly once.
+            try PostgresTestDatabase.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'durablemanager pid \(active.pid)'")
+            #expect(await active.process.waitForExit(timeout: .seconds(20)) == 65)
+        }
         let killed = progress.snapshot
-        while progress.least(after: killed) < 30 { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while progress.least(after: killed) < 30, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(progress.least(after: killed) >= 30, "the writers stalled after \(end): \(progress.snapshot) \(active.process.standardErrorText().suffix(3000)) \(standby.process.standardErrorText().suffix(3000))")
         progress.stop()
         var totals: [Int: Int] = [:]
         for (index, writer) in writers.enumerated() { totals[index + 1] = try await writer.value }
