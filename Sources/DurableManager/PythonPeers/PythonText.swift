@@ -4,34 +4,9 @@ import PythonProtocol
 /// What the manager computes for CPython's proxies that its objects do not: `repr` text and
 /// slices of a list.
 enum PythonText {
-    /// `value` as Python's `repr` writes it, for `print(proxy)`.
+    /// `value` as Python's `repr` writes it, for `print(proxy)`, with proxies as CPython's manager shows them.
     static func repr(_ value: Value) -> String {
-        switch value {
-        case .null: return "None"
-        case .bool(let flag): return flag ? "True" : "False"
-        case .int(let int): return String(int)
-        case .double(let double):
-            if double.isNaN { return "nan" }
-            if double.isInfinite { return double < 0 ? "-inf" : "inf" }
-            return "\(double)"
-        case .string(let text):
-            var escaped = ""
-            for character in text.unicodeScalars {
-                switch character {
-                case "\\": escaped += "\\\\"
-                case "'": escaped += "\\'"
-                case "\n": escaped += "\\n"
-                case "\t": escaped += "\\t"
-                default: escaped.unicodeScalars.append(character)
-                }
-            }
-            return "'\(escaped)'"
-        case .bytes(let raw):
-            return "b'" + raw.map { (0x20..<0x7F).contains($0) && $0 != 0x27 && $0 != 0x5C ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16).leftPadded(2) }.joined() + "'"
-        case .array(let items): return "[" + items.map(repr).joined(separator: ", ") + "]"
-        case .map(let map): return "{" + map.map { "\(repr($0.key)): \(repr($0.value))" }.joined(separator: ", ") + "}"
-        case .reference(let reference): return "<\(reference.typeID) proxy \(PythonValues.ident(reference.id))>"
-        }
+        value.pythonRepr { "<\($0.typeID) proxy \(PythonValues.ident($0.id))>" }
     }
 
     /// `items[start:stop:step]` with Python's rules for missing, negative and large bounds.
@@ -63,11 +38,5 @@ enum PythonText {
             index = next
         }
         return result
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }
